@@ -1,0 +1,49 @@
+"""Reads over places that pages, the API and other apps share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from covenant.core.identifiers import postcode_normalise
+
+from .models import LSOA, LocalAuthority, Postcode, PostcodeDistrict
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a postcode is, as precisely as the node's data allows."""
+
+    postcode: str
+    district: str
+    lsoa: LSOA | None
+    local_authority: LocalAuthority | None
+    latitude: float | None
+    longitude: float | None
+
+
+def place_for_postcode(value: str) -> Placed:
+    """Normalise a postcode and place it. Raises ValueError for a malformed postcode; a
+    well-formed postcode the node does not know is placed by its district if known."""
+    postcode = postcode_normalise(value)
+    district = postcode.split(" ", 1)[0]
+    known = Postcode.objects.select_related("lsoa__local_authority").filter(postcode=postcode)
+    row = known.first()
+    if row is not None and row.lsoa is not None:
+        return Placed(
+            postcode,
+            district,
+            row.lsoa,
+            row.lsoa.local_authority,
+            row.latitude or row.lsoa.latitude,
+            row.longitude or row.lsoa.longitude,
+        )
+    area = PostcodeDistrict.objects.select_related("local_authority").filter(code=district).first()
+    if area is not None:
+        return Placed(postcode, district, None, area.local_authority, area.latitude, area.longitude)
+    return Placed(postcode, district, None, None, None, None)
+
+
+def lsoas_in(local_authority_codes: list[str]) -> QuerySet[LSOA]:
+    return LSOA.objects.filter(local_authority_id__in=local_authority_codes)

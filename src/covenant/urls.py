@@ -1,0 +1,11 @@
+"""The node's URLs: pages, sign-in (allauth), the JSON API and the admin for node admins."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("covenant.core.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("covenant.api.urls")),
+    path("admin/", admin.site.urls),
+]
