@@ -1,0 +1,12 @@
+import pytest
+
+from covenant.core import audit
+from covenant.core.tests.factories import MembershipFactory
+
+
+@pytest.mark.django_db
+def test_audit_chain_of_one_entry_verifies():
+    membership = MembershipFactory()
+    audit.record(actor=membership.user, action="test.action", target=membership.organisation)
+    report = audit.chain_verify()
+    assert report.ok and report.checked == 1
