@@ -12,7 +12,7 @@ import re
 # The Royal Mail / ONS shape of a postcode: outward code (area + district), inward code (sector
 # digit + unit letters). Letters that never appear in given positions are excluded.
 _POSTCODE = re.compile(
-    r"^(?P<outward>GIR|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9](?:[0-9ABEHMNPRV-Y])?|[0-9][A-HJKPS-UW]))"
+    r"^(?P<outward>[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9](?:[0-9ABEHMNPRV-Y])?|[0-9][A-HJKPS-UW]))"
     r"(?P<inward>[0-9][ABD-HJLNP-UW-Z]{2})$"
 )
 _DISTRICT = re.compile(
@@ -33,6 +33,8 @@ def postcode_normalise(value: str) -> str:
     squashed = _squash(value)
     if not squashed:
         raise ValueError("Enter a postcode, like L36 9YU.")
+    if squashed == "GIR0AA":  # Girobank's non-geographic postcode: the one GIR there is
+        return "GIR 0AA"
     match = _POSTCODE.match(squashed)
     if match is None:
         raise ValueError(f"'{value.strip()}' is not a UK postcode. Enter a postcode, like L36 9YU.")
