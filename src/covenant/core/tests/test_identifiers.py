@@ -196,7 +196,7 @@ def test_postcode_normalisation_is_idempotent(value):
 
 @given(invalid_postcodes())
 def test_known_invalid_postcode_shapes_are_refused(bad):
-    with pytest.raises(ValueError, match="not a UK postcode|Enter a postcode"):
+    with pytest.raises(ValueError, match=r"not a UK postcode|Enter a postcode"):
         postcode_normalise(bad)
 
 
