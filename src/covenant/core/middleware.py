@@ -41,3 +41,36 @@ class MfaRequiredMiddleware:
             if needs_mfa(authz.actor_for_user(request.user)) and not is_mfa_enabled(request.user):
                 return redirect("core:mfa_required")
         return self.get_response(request)
+
+
+class CovenantErrorMiddleware:
+    """Turn a domain error that escaped a page view into a page that says what to do.
+
+    Views handle the errors they expect next to the form; this catches the rest (a permission
+    denied deep in a service, a conflict) so a person never sees a server error for them. The
+    API has its own handler that answers with problem documents.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.shortcuts import render
+
+        from .errors import CovenantError, NotAuthenticated
+
+        if not isinstance(exception, CovenantError) or request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, NotAuthenticated):
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        return render(
+            request,
+            "core/error.html",
+            {"error": exception},
+            status=exception.status,
+        )

@@ -22,7 +22,7 @@ INSTALLED_APPS = [
     "covenant.core",
     "covenant.places",
     "covenant.api",
-    "django.contrib.admin",
+    "covenant.core.admin_site.NodeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "covenant.core.middleware.MfaRequiredMiddleware",
+    "covenant.core.middleware.CovenantErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -12,7 +12,9 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY to a random string of 50 or more characters.")
 if not ALLOWED_HOSTS:  # noqa: F405
-    raise ImproperlyConfigured("Set DJANGO_ALLOWED_HOSTS to the node's host names, comma-separated.")
+    raise ImproperlyConfigured(
+        "Set DJANGO_ALLOWED_HOSTS to the node's host names, comma-separated."
+    )
 CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS]  # noqa: F405
 SECURE_SSL_REDIRECT = os.environ.get("COVENANT_SSL_REDIRECT", "1") == "1"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -22,4 +24,6 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
-EMAIL_BACKEND = os.environ.get("COVENANT_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_BACKEND = os.environ.get(
+    "COVENANT_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)

@@ -9,4 +9,5 @@ def test_audit_chain_of_one_entry_verifies():
     membership = MembershipFactory()
     audit.record(actor=membership.user, action="test.action", target=membership.organisation)
     report = audit.chain_verify()
-    assert report.ok and report.checked == 1
+    assert report.ok
+    assert report.checked == 1
