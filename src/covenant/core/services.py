@@ -215,6 +215,10 @@ def organisation_verify(
         outcome=organisation.verification_status,
         is_member=organisation.is_member,
     )
+    from .tasks import organisation_verification_notify
+
+    organisation_id = organisation.pk
+    transaction.on_commit(lambda: organisation_verification_notify.enqueue(organisation_id))
     return organisation
 
 

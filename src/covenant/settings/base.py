@@ -71,7 +71,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "covenant.core.context_processors.node",
             ],
-            "builtins": ["covenant.core.templatetags.govuk"],
+            "builtins": [
+                "covenant.core.templatetags.govuk",
+                "django.contrib.humanize.templatetags.humanize",
+            ],
         },
     },
 ]

@@ -279,3 +279,19 @@ def test_admin_site_is_for_node_admins(client):
     client.force_login(admin_user)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/core/auditentry/").status_code == 200
+
+
+def test_verification_decision_is_emailed_to_the_admins(
+    cvs_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    membership = MembershipFactory(
+        role=OrgRole.ADMIN,
+        user__email="boss@example.org",
+        organisation__verification_status=VerificationStatus.PENDING,
+    )
+    url = reverse("core:verification_review", args=[membership.organisation.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        cvs_client.post(url, {"decision": "rejected", "note": "Wrong charity number"})
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["boss@example.org"]
+    assert "Wrong charity number" in mailoutbox[0].body
