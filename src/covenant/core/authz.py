@@ -19,10 +19,14 @@ from .errors import NotAuthenticated, PermissionDenied
 
 
 class _UserLike(Protocol):
-    pk: Any
-    email: str
-    is_authenticated: bool
-    is_active: bool
+    # Read-only members, so Django's User (whose is_authenticated is a property) and
+    # AnonymousUser (which has no e-mail address) both fit.
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def is_authenticated(self) -> bool: ...
+    @property
+    def is_active(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ def actor_for_user(user: _UserLike | None) -> Actor:
     node_roles = frozenset(NodeRole.objects.filter(user_id=user.pk).values_list("role", flat=True))
     actor = Actor(
         user_id=user.pk,
-        label=user.email,
+        label=str(getattr(user, "email", "") or user.pk),
         org_roles={k: frozenset(v) for k, v in org_roles.items()},
         node_roles=node_roles,
     )

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from .authz import Actor, any_of, node_role, org_role, organisation_id_of, rule
 from .models import NodeRoleName, OrgRole, VerificationStatus
 
@@ -19,8 +21,14 @@ def _signed_in(actor: Actor, obj: Any) -> bool:
 
 
 def _self(actor: Actor, obj: Any) -> bool:
-    user_id = getattr(obj, "user_id", getattr(obj, "pk", None))
-    return actor.user_id is not None and user_id == actor.user_id
+    """The actor's own account, or a record of theirs (one with a `user_id`). Any other object's
+    pk is not a user id: organisation 5 is not user 5."""
+    if actor.user_id is None or obj is None:
+        return False
+    if hasattr(obj, "user_id"):
+        return bool(obj.user_id == actor.user_id)
+    meta = getattr(obj, "_meta", None)
+    return meta is not None and meta.label == settings.AUTH_USER_MODEL and obj.pk == actor.user_id
 
 
 def _verified(actor: Actor, obj: Any) -> bool:
