@@ -11,19 +11,19 @@ from django.http import HttpRequest
 from .models import AuditEntry, Membership, NodeRole, Organisation, User, VolunteerProfile
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, Organisation]):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
 
 
-class NodeRoleInline(admin.TabularInline):
+class NodeRoleInline(admin.TabularInline[NodeRole, User]):
     model = NodeRole
     extra = 0
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "last_login"]
     search_fields = ["email", "full_name"]
@@ -40,7 +40,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     list_display = ["name", "kind", "verification_status", "is_member", "local_authority"]
     list_filter = ["kind", "verification_status", "is_member"]
     search_fields = ["name", "charity_number", "company_number"]
@@ -49,14 +49,14 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(VolunteerProfile)
-class VolunteerProfileAdmin(admin.ModelAdmin):
+class VolunteerProfileAdmin(admin.ModelAdmin[VolunteerProfile]):
     list_display = ["user", "postcode_district", "lsoa"]
     search_fields = ["user__email"]
     raw_id_fields = ["user", "lsoa"]
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     list_display = ["seq", "at", "actor_label", "action", "target_type", "target_id"]
     list_filter = ["action"]
     search_fields = ["actor_label", "action", "target_id"]

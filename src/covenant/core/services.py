@@ -147,6 +147,7 @@ def organisation_register(*, actor: Any, **details: Any) -> Organisation:
                 "to add you, or contact the CVS.",
                 field=key,
             )
+    assert who.user_id is not None  # the rule admits only signed-in people
     organisation = Organisation.objects.create(**clean)
     Membership.objects.create(user_id=who.user_id, organisation=organisation, role=OrgRole.ADMIN)
     if not isinstance(actor, authz.Actor):
