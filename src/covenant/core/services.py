@@ -129,6 +129,19 @@ def check_organisation_details(details: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def check_numbers_unique(clean: dict[str, Any], *, exclude_pk: int | None = None) -> None:
+    """One directory entry per body: a charity or company number names one organisation."""
+    for key in ("charity_number", "company_number"):
+        if clean.get(key):
+            others = Organisation.objects.filter(**{key: clean[key]}).exclude(pk=exclude_pk)
+            if others.exists():
+                raise Conflict(
+                    "An organisation with this number is already registered. Ask its "
+                    "administrator to add you, or contact the CVS.",
+                    field=key,
+                )
+
+
 @transaction.atomic
 def organisation_register(*, actor: Any, **details: Any) -> Organisation:
     """Register an organisation; the person registering becomes its administrator.
@@ -140,13 +153,7 @@ def organisation_register(*, actor: Any, **details: Any) -> Organisation:
     for required in ("name", "kind"):
         details.setdefault(required, "")
     clean = check_organisation_details(details)
-    for key in ("charity_number", "company_number"):
-        if clean.get(key) and Organisation.objects.filter(**{key: clean[key]}).exists():
-            raise Conflict(
-                "An organisation with this number is already registered. Ask its administrator "
-                "to add you, or contact the CVS.",
-                field=key,
-            )
+    check_numbers_unique(clean)
     assert who.user_id is not None  # the rule admits only signed-in people
     organisation = Organisation.objects.create(**clean)
     Membership.objects.create(user_id=who.user_id, organisation=organisation, role=OrgRole.ADMIN)
@@ -159,16 +166,25 @@ def organisation_register(*, actor: Any, **details: Any) -> Organisation:
 @transaction.atomic
 def organisation_update(*, actor: Any, organisation: Organisation, **details: Any) -> Organisation:
     """Change an organisation's details. Changing its charity or company number sends it back
-    to the verification queue, because the CVS verified the old one."""
+    to the verification queue, because the CVS verified the old one; so does any change to a
+    rejected organisation, which is how it puts right what the CVS found."""
     authz.require(actor, "organisation.update", organisation)
+    identity = ("kind", "charity_number", "company_number")
+    if set(identity) & details.keys():
+        # The kind's required number is checked against what the organisation will hold, not
+        # only against what this change mentions.
+        details = {key: getattr(organisation, key) for key in identity} | details
     clean = check_organisation_details(details)
     changed = {k: v for k, v in clean.items() if getattr(organisation, k) != v}
     if not changed:
         return organisation
-    identity_changed = bool({"charity_number", "company_number", "kind"} & changed.keys())
+    check_numbers_unique(changed, exclude_pk=organisation.pk)
+    identity_changed = bool(set(identity) & changed.keys())
     for key, value in changed.items():
         setattr(organisation, key, value)
-    if identity_changed and organisation.is_verified:
+    if (identity_changed and organisation.is_verified) or (
+        organisation.verification_status == VerificationStatus.REJECTED
+    ):
         organisation.verification_status = VerificationStatus.PENDING
         organisation.verified_at = None
         organisation.verified_by = None

@@ -15,7 +15,7 @@ from covenant.core.models import (
     VerificationStatus,
     VolunteerProfile,
 )
-from covenant.places.models import LSOA, LocalAuthority, Region
+from covenant.places.models import LSOA, LocalAuthority, Postcode, PostcodeDistrict, Region
 
 
 class RegionFactory(DjangoModelFactory):
@@ -103,3 +103,33 @@ class NodeRoleFactory(DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     role = "cvs_staff"
+
+
+class PostcodeDistrictFactory(DjangoModelFactory):
+    """A postcode district a node knows (from a postcode import), in Knowsley."""
+
+    class Meta:
+        model = PostcodeDistrict
+        django_get_or_create = ("code",)
+
+    code = "L36"
+    latitude = 53.41
+    longitude = -2.84
+    local_authority = factory.SubFactory(LocalAuthorityFactory)
+
+
+class PostcodeFactory(DjangoModelFactory):
+    """A full postcode from the ONS Postcode Directory, placed in an LSOA."""
+
+    class Meta:
+        model = Postcode
+        django_get_or_create = ("postcode",)
+
+    postcode = "L36 9YU"
+    district = factory.SubFactory(
+        PostcodeDistrictFactory,
+        code=factory.LazyAttribute(lambda o: o.factory_parent.postcode.split()[0]),
+    )
+    lsoa = factory.SubFactory(LSOAFactory)
+    latitude = 53.4123
+    longitude = -2.8401
