@@ -133,7 +133,9 @@ def check_numbers_unique(clean: dict[str, Any], *, exclude_pk: int | None = None
     """One directory entry per body: a charity or company number names one organisation."""
     for key in ("charity_number", "company_number"):
         if clean.get(key):
-            others = Organisation.objects.filter(**{key: clean[key]}).exclude(pk=exclude_pk)
+            others = Organisation.objects.filter(**{key: clean[key]})
+            if exclude_pk is not None:
+                others = others.exclude(pk=exclude_pk)
             if others.exists():
                 raise Conflict(
                     "An organisation with this number is already registered. Ask its "
@@ -267,6 +269,13 @@ def membership_revoke(*, actor: Any, membership: Membership) -> None:
     """Remove a role. The last administrator cannot be removed: someone must be able to
     manage the organisation."""
     authz.require(actor, "organisation.members.manage", membership.organisation)
+    # Lock the organisation, so two administrators removing each other at once cannot both
+    # see the other as the one who remains.
+    list(
+        Organisation.objects.select_for_update()
+        .filter(pk=membership.organisation_id)
+        .values_list("pk", flat=True)
+    )
     if (
         membership.role == OrgRole.ADMIN
         and not Membership.objects.filter(
@@ -391,17 +400,29 @@ def volunteer_profile_update(
     preferred_name: str | None = None,
 ) -> VolunteerProfile:
     authz.require(actor, "volunteer.profile.update", profile)
+    # Check everything before changing anything, so a refusal names every problem and leaves
+    # the caller's profile object as stored.
+    errors: dict[str, list[str]] = {}
+    placed = channels = None
     if postcode is not None:
         try:
             placed = place_for_postcode(postcode)
         except ValueError as exc:
-            raise ValidationFailed(str(exc), field="postcode") from None
+            errors["postcode"] = [str(exc)]
+    if contact_channels is not None:
+        try:
+            channels = check_contact_channels(contact_channels)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
+    if placed is not None:
         profile.postcode, profile.postcode_district = placed.postcode, placed.district
         profile.lsoa = placed.lsoa
     if phone is not None:
         profile.phone = phone.strip()
-    if contact_channels is not None:
-        profile.contact_channels = check_contact_channels(contact_channels)
+    if channels is not None:
+        profile.contact_channels = channels
     profile.save()
     if full_name is not None or preferred_name is not None:
         user = profile.user
