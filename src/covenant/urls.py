@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("covenant.core.urls")),
     path("accounts/", include("allauth.urls")),
-    path("api/v1/", include("covenant.api.urls")),
+    path("", include("covenant.api.page_urls")),
+    path("api/", include("covenant.api.urls")),
     path("admin/", admin.site.urls),
 ]
