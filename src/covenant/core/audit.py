@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -138,13 +138,16 @@ def _entries(batch: int = 2000) -> Iterator[AuditEntry]:
         last = chunk[-1].seq
 
 
-def chain_verify() -> ChainReport:
+def chain_verify(*, on_entry: Callable[[], object] | None = None) -> ChainReport:
     """Walk the whole chain. Detects edited, deleted, inserted and reordered entries, and a
-    head that disagrees with the last entry (truncation)."""
+    head that disagrees with the last entry (truncation). `on_entry` is called once per entry
+    read, so a command can show progress through a long log."""
     expected_prev = GENESIS
     expected_seq = 1
     checked = 0
     for entry in _entries():
+        if on_entry is not None:
+            on_entry()
         if entry.seq != expected_seq:
             return ChainReport(checked, expected_seq, f"entry #{expected_seq} is missing")
         if entry.prev_hash != expected_prev:
