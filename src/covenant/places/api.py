@@ -6,9 +6,10 @@ from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Field, Path, Router, Schema
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from covenant.api.auth import PUBLIC
+from covenant.api.schemas import plain_text
 from covenant.core.errors import NotFound, ValidationFailed
 
 from .models import LSOA
@@ -103,7 +104,8 @@ class PlaceOut(Schema):
 
 @router.get("/lsoas/{code}", response=LsoaOut, auth=PUBLIC, summary="A neighbourhood (LSOA)")
 def lsoa_detail(
-    request: HttpRequest, code: Annotated[str, Path(), StringConstraints(max_length=20)]
+    request: HttpRequest,
+    code: Annotated[str, Path(), StringConstraints(max_length=20), AfterValidator(plain_text)],
 ) -> LSOA:
     """Deprivation ranks and deciles for one LSOA (2011 code, like E01006412)."""
     lsoa = (
@@ -118,7 +120,8 @@ def lsoa_detail(
 
 @router.get("/postcodes/{postcode}", response=PlaceOut, auth=PUBLIC, summary="Where a postcode is")
 def postcode_place(
-    request: HttpRequest, postcode: Annotated[str, Path(), StringConstraints(max_length=16)]
+    request: HttpRequest,
+    postcode: Annotated[str, Path(), StringConstraints(max_length=16), AfterValidator(plain_text)],
 ) -> Placed:
     """As precisely as the node's data allows: the LSOA if the postcode is known, otherwise its
     district."""

@@ -728,29 +728,32 @@ def detect(
 ) -> tuple[FileSpec, dict[str, int]]:
     """Which file this header belongs to, and where each column is.
 
-    The spec that finds the most of its columns wins (complete before incomplete, then the one
-    with more columns), so File 2, which holds File 1's columns too, is read as File 2, and a
-    File 2 missing one domain is reported as a File 2 with a missing column rather than
-    quietly read as File 1. A spec is only considered when its code column is present.
+    The spec that finds the most of its columns wins (then complete before incomplete, then
+    the larger share of its required columns, then the one with more columns), so File 2,
+    which holds File 1's columns too, is read as File 2, and a File 2 missing one domain is
+    reported as a File 2 with a missing column rather than quietly read as File 1. A spec is
+    only considered when its code column is present, and an incomplete one is reported as
+    such only when it found most of its required columns; otherwise the file is unknown.
     """
     normalised = [normalise_header(h) for h in headers]
     specs = [SPEC_FOR[expect]] if expect is not None else list(SPECS)
-    best: tuple[tuple[int, bool, int], FileSpec, dict[str, int]] | None = None
+    best: tuple[tuple[int, bool, float, int], FileSpec, dict[str, int]] | None = None
     for spec in specs:
         index = _match(spec, normalised)
         if spec.columns[0].name not in index:
             continue
         complete = all(c.name in index for c in spec.required)
-        score = (len(index), complete, len(spec.required))
+        found_share = sum(1 for c in spec.required if c.name in index) / len(spec.required)
+        score = (len(index), complete, found_share, len(spec.required))
         if best is None or score > best[0]:
             best = (score, spec, index)
     shown = ", ".join(h.strip().replace("\ufeff", "") for h in headers[:6])
     if best is not None:
-        (_, complete, _), spec, index = best
+        (_, complete, _, _), spec, index = best
         if complete:
             return spec, index
         found_required = sum(1 for c in spec.required if c.name in index)
-        if expect is not None or found_required * 2 >= len(spec.required):
+        if expect is not None or found_required * 2 > len(spec.required):
             raise _missing_message(name, spec, index)
     if expect is not None:
         spec = SPEC_FOR[expect]
@@ -812,15 +815,33 @@ class Table:
             return self.size
 
     def __iter__(self) -> Iterator[Item]:
+        return self.rows()
+
+    def rows(
+        self, *, unless: tuple[str, Callable[[str], str | None]] | None = None
+    ) -> Iterator[Item]:
+        """The items in file order. `unless=(column, why_not)` passes over, as Skipped with
+        the reason `why_not` gives, every row whose code in that column it objects to, before
+        the rest of the row is read: importing one borough from all of England's files then
+        costs little more than reading them, and rows of other areas are not checked."""
         width = max(self.index.values()) + 1
         parse = self.spec.parse
         index = self.index
+        skip_at: int | None = None
+        why_not: Callable[[str], str | None] = lambda code: None  # noqa: E731
+        if unless is not None and unless[0] in index:
+            skip_at, why_not = index[unless[0]], unless[1]
         line = 1
         try:
             for cells in self._reader:
                 line = self._line_of()
                 if not cells or (len(cells) == 1 and not cells[0].strip()):
                     continue
+                if skip_at is not None and skip_at < len(cells):
+                    reason = why_not(cells[skip_at].strip().upper())
+                    if reason is not None:
+                        yield Skipped(line, reason)
+                        continue
                 if len(cells) < width:
                     yield Refusal(
                         line,
@@ -938,10 +959,11 @@ class Found:
 def find_tables(paths: Iterable[Path], *, kinds: Iterable[Kind] | None = None) -> Found:
     """Find the files to import in `paths` (files, or folders searched with their subfolders).
 
-    A file named directly must be recognised; in a folder, CSV files that are not ours are
-    passed over and listed in `ignored`. A file that looks like one of ours but misses a
-    column, or two files of the same kind, make the whole set unusable: the person must
-    choose, and nothing should be imported from a guess.
+    A file named directly must be recognised; in a folder, CSV files whose header is not one
+    of ours are passed over and listed in `ignored`. A file that cannot be read (empty, not
+    UTF-8) or looks like one of ours but misses a column, or two files of the same kind, make
+    the whole set unusable: the person must choose, and nothing should be imported from a
+    guess.
     """
     wanted = set(kinds) if kinds is not None else {s.kind for s in SPECS}
     found = Found()
@@ -958,13 +980,13 @@ def find_tables(paths: Iterable[Path], *, kinds: Iterable[Kind] | None = None) -
             try:
                 with open_table(path) as table:
                     kind = table.kind
-            except MissingColumns as error:
-                problems.append(str(error))
-                continue
-            except UnusableFile as error:
+            except UnknownFile as error:
                 if path == given:
                     raise
                 found.ignored.append((path, str(error)))
+                continue
+            except UnusableFile as error:
+                problems.append(str(error))
                 continue
             if kind not in wanted:
                 if path == given:

@@ -119,9 +119,9 @@ class ImportReport:
 
     def as_detail(self) -> dict[str, Any]:
         return {
-            "created": dict(self.created),
-            "updated": dict(self.updated),
-            "unchanged": dict(self.unchanged),
+            "created": {table: self.created[table] for table in self.tables()},
+            "updated": {table: self.updated[table] for table in self.tables()},
+            "unchanged": {table: self.unchanged[table] for table in self.tables()},
             "refused": len(self.refused),
             "skipped": sum(self.skipped.values()),
             "files": sorted(self.files.values()),
@@ -238,6 +238,16 @@ class _Clash(Exception):
     """A row that contradicts an earlier file: refused with this message."""
 
 
+def _prefilter(places: _Places, kind: Kind) -> tuple[str, Callable[[str], str | None]] | None:
+    """When importing some local authorities, the column by which a file's rows for other
+    areas can be passed over unread (see `ons.Table.rows`)."""
+    if places.chosen is None:
+        return None
+    if kind in (Kind.LAD_NAMES, Kind.LAD_REGION, *LSOA_SOURCES):
+        return ("lad_code", places.wants_la)
+    return ("lsoa_code", lambda code: None if code in places.lsoas else places.absent_lsoa(code))
+
+
 def _take(places: _Places, file: str, item: ons.Row) -> str | None:
     """Fold one row into `places`. Returns a reason to skip it, or None if it was taken;
     raises _Clash to refuse it."""
@@ -296,11 +306,12 @@ def _read(
     report: ImportReport,
     progress: Progress,
     take: Callable[[Any], str | None],
+    unless: tuple[str, Callable[[str], str | None]] | None = None,
 ) -> Iterator[ons.Row]:
     """The good rows of a table; refusals and skips go into the report as they pass."""
     name = table.path.name
     position = 0
-    for seen, item in enumerate(table, 1):
+    for seen, item in enumerate(_checked(table, unless), 1):
         if isinstance(item, ons.Refusal):
             report.refused.append(RefusedRow(name, item.line, item.reason))
         elif isinstance(item, ons.Skipped):
@@ -320,6 +331,17 @@ def _read(
             progress.advance(now - position)
             position = now
     progress.advance(table.size - position)
+
+
+def _checked(
+    table: ons.Table, unless: tuple[str, Callable[[str], str | None]] | None
+) -> Iterator[ons.Item]:
+    """The table's items; a file that turns out unreadable part-way is a ValidationFailed,
+    which rolls the import back like any other."""
+    try:
+        yield from table.rows(unless=unless)
+    except ons.UnusableFile as error:
+        raise ValidationFailed(str(error), field="file") from None
 
 
 def _open(path: Path, expect: Kind | None = None) -> ons.Table:
@@ -478,7 +500,8 @@ def places_import(
         if kind not in found.files:
             continue
         with _open(found.files[kind], kind) as table:
-            for _ in _read(table, report, progress, partial(_take, places, table.path.name)):
+            take = partial(_take, places, table.path.name)
+            for _ in _read(table, report, progress, take, _prefilter(places, kind)):
                 pass
 
     if chosen is not None:

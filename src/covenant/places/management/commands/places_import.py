@@ -72,9 +72,15 @@ class Command(BaseCommand):
         finally:
             bar.close()
         print_refusals(self, report)
+        passed_over = [n for n in report.notes if n.startswith("passed over")]
         for note in report.notes:
-            if not note.startswith("passed over"):
+            if note not in passed_over or options["verbosity"] > 1:
                 self.stderr.write(f"note: {note}")
+        if passed_over and options["verbosity"] <= 1:
+            self.stderr.write(
+                f"note: passed over {len(passed_over)} CSV files that are not place files "
+                "(-v 2 lists them)"
+            )
         seconds = time.perf_counter() - started
         self.stdout.write(
             f"Imported places from {directory} in {seconds:.1f} s: {report.summary()}"
