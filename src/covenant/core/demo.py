@@ -381,7 +381,7 @@ def demo_accounts() -> list[DemoAccount]:
             ("funds", "Funds officer", "the community foundation"),
             ("commissioner", "Commissioner", "the borough council"),
             ("transport", "Administrator and coordinator", "the community transport operator"),
-            ("volunteer", "Volunteer", "—"),
+            ("volunteer", "Volunteer", "signed up with a profile"),
         )
     ]
 

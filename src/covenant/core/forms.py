@@ -75,14 +75,14 @@ class OrganisationForm(forms.Form):
         widget=forms.RadioSelect,
     )
     charity_number = forms.CharField(
-        label="Registered charity number (if it has one)",
+        label="Registered charity number",
         required=False,
         max_length=20,
         help_text="For example, 1123456 in England and Wales or SC012345 in Scotland.",
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
     )
     company_number = forms.CharField(
-        label="Company number (if it has one)",
+        label="Company number",
         required=False,
         max_length=20,
         help_text="The 8 characters Companies House gives, like 01234567.",
@@ -115,7 +115,7 @@ class OrganisationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
     address_line_2 = forms.CharField(
-        label="Address line 2 (optional)",
+        label="Address line 2",
         required=False,
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
@@ -178,7 +178,7 @@ class MembershipForm(forms.Form):
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label="Full name", max_length=150)
     preferred_name = forms.CharField(
-        label="What should people call you? (optional)", max_length=80, required=False
+        label="What should people call you?", max_length=80, required=False
     )
     postcode = forms.CharField(
         label="Postcode",
@@ -188,7 +188,7 @@ class ProfileForm(forms.Form):
         ),
     )
     phone = forms.CharField(
-        label="Phone number (optional)",
+        label="Phone number",
         required=False,
         max_length=20,
         widget=forms.TextInput(
