@@ -26,6 +26,7 @@ from covenant.api.schemas import (
     ShortText,
     Text200,
     WebAddress,
+    plain_text,
 )
 
 from . import authz, selectors, services
@@ -37,7 +38,7 @@ router = Router(tags=["Organisations"])
 # Above any id a database holds; stops a huge number in the path reaching SQL as an overflow.
 _MAX_ID = 2**63 - 1
 
-Postcode = Annotated[str, StringConstraints(max_length=16)]
+Postcode = Annotated[str, StringConstraints(max_length=16), AfterValidator(plain_text)]
 
 
 def _area_code(value: str) -> str:
@@ -100,9 +101,7 @@ class DirectoryFilters(Schema):
     local_authority: AreaCode | None = Field(
         None, description="Only those serving this local authority (ONS code, like E08000011)."
     )
-    q: Annotated[str, StringConstraints(max_length=100)] | None = Field(
-        None, description="Words in the name or description."
-    )
+    q: ShortText | None = Field(None, description="Words in the name or description.")
 
 
 class OrganisationIn(InputSchema):

@@ -309,3 +309,17 @@ def test_fuzz_places_paths(client, segment):
 
     _never_a_server_error(client.get(f"/api/v1/places/postcodes/{quote(segment)}"))
     _never_a_server_error(client.get(f"/api/v1/places/lsoas/{quote(segment)}"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/places/lsoas/E01%00",
+        "/api/v1/places/postcodes/L36%009YU",
+        "/api/v1/organisations?q=food%00bank",
+        "/api/v1/organisations?local_authority=E0800%0011",
+    ],
+)
+def test_nul_bytes_in_paths_and_queries_are_a_422(client, path):
+    # PostgreSQL refuses NUL in text; it must never reach a query.
+    assert_problem(client.get(path), 422, "invalid")
