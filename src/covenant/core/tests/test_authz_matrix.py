@@ -101,8 +101,10 @@ ORGS = (ORG_VERIFIED, ORG_PENDING, ORG_REJECTED)
 REST = "*"  # every target not named for the action
 
 # The specification -----------------------------------------------------------------------------
-# A token is its organisation's admin-level token: it may do what an admin may, but only the
-# actions in its scopes, and never what needs a person (registering, their own profile).
+# A token holds every role in its organisation (covenant.api.auth.token_actor): it may do what
+# an admin may, but only the actions in its scopes, and never what needs a person (registering,
+# their own profile). The rule lets a scoped token manage tokens; api_token_create then refuses
+# a token actor itself, so a leaked token cannot mint wider ones.
 EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "organisation.view": {
         ORG_VERIFIED: ALL - {TOKEN_UNSCOPED},
@@ -164,7 +166,7 @@ def make_actor(kind: str, action: str) -> Actor:
         return Actor(
             user_id=None,
             label="API token",
-            org_roles={TARGET_ORG: frozenset({OrgRole.ADMIN.value})},
+            org_roles={TARGET_ORG: frozenset(ROLES)},  # as covenant.api.auth.token_actor
             token_id=TOKEN_ID,
             scopes=frozenset(scopes),
         )
