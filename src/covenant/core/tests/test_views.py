@@ -295,3 +295,10 @@ def test_verification_decision_is_emailed_to_the_admins(
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["boss@example.org"]
     assert "Wrong charity number" in mailoutbox[0].body
+
+
+def test_organisation_page_links_admin_to_api_tokens(client, org_admin):
+    response = client.get(reverse("core:organisation_detail", args=[org_admin.organisation.pk]))
+    tokens_url = reverse("api:tokens", args=[org_admin.organisation.pk])
+    assert tokens_url in response.content.decode()
+    assert client.get(tokens_url).status_code == 200
