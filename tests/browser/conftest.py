@@ -170,7 +170,7 @@ class PageWatch:
     def on_console(self, message: ConsoleMessage) -> None:
         text = message.text
         if message.type == "error" and ("Content Security Policy" in text or "Refused to" in text):
-            self.problems.append(f"blocked by the Content-Security-Policy: {text}")
+            self.problems.append(f"the browser refused something: {text}")
 
     def on_page_error(self, error: Exception) -> None:
         self.problems.append(f"uncaught script error: {error}")
