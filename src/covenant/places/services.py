@@ -146,9 +146,12 @@ class ImportRefused(ValidationFailed):
 
 
 def check_local_authority_codes(codes: Iterable[str] | None) -> frozenset[str] | None:
-    """The local authorities an import is limited to, or None for all of them."""
+    """The local authorities an import is limited to, or None for all of them. A string is
+    read as comma-separated codes, as typed after --only-la."""
     if codes is None:
         return None
+    if isinstance(codes, str):
+        codes = codes.split(",")
     clean: set[str] = set()
     for code in codes:
         if not code.strip():
@@ -458,8 +461,8 @@ def _write_places(places: _Places, report: ImportReport, progress: Progress) -> 
         values: dict[str, Any] = {
             "name": places.la_names.get(code) or places.la_fallback_names.get(code, code)
         }
-        if places.la_region:
-            values["region_id"] = places.la_region.get(code)
+        if code in places.la_region:
+            values["region_id"] = places.la_region[code]
         local_authorities[code] = values
     regions = {code: {"name": name} for code, name in places.regions.items()}
     ward_codes = {r["ward_id"] for r in places.lsoas.values() if r.get("ward_id")}

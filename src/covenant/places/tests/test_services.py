@@ -236,7 +236,7 @@ def test_node_admins_may_import_and_others_may_not(knowsley_dir: Path) -> None:
     with pytest.raises(PermissionDenied):
         services.places_import(actor=NodeRoleFactory(role="cvs_staff").user, paths=[knowsley_dir])
     admin = NodeRoleFactory(role="node_admin").user
-    report = services.places_import(actor=admin, paths=[knowsley_dir], only_la=[KNOWSLEY])
+    report = services.places_import(actor=admin, paths=[knowsley_dir], only_la=f" {KNOWSLEY},")
     assert report.created["LSOAs"] == 98
     assert AuditEntry.objects.get(action="places.import").actor_id == admin.pk
 
