@@ -20,6 +20,7 @@ import csv
 import gzip
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -27,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+WORKDIR = Path(tempfile.mkdtemp(prefix="bench-places-"))
 KNOWSLEY = "E08000011"
 DOMAINS = "File_2_-_IoD2019_Domains_of_Deprivation.csv.gz"
 POPULATION = "File_6_-_IoD2019_Population_Denominators.csv.gz"
@@ -66,7 +68,7 @@ def main() -> int:
     args = parser.parse_args()
     only_la = KNOWSLEY if args.quick else None
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-places-"))
+    workdir = WORKDIR
     os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "covenant.settings.test")
     import django
@@ -135,5 +137,16 @@ def main() -> int:
     return 0
 
 
+def run() -> int:
+    """main() in a temporary folder for the database, removed afterwards."""
+    try:
+        return main()
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        shutil.rmtree(WORKDIR, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
