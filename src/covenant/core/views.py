@@ -128,7 +128,8 @@ def organisation_directory(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind") or None
     if kind not in OrganisationKind.values:
         kind = None
-    query = (request.GET.get("q") or "").strip()[:100]
+    # NUL cannot be stored or searched in PostgreSQL; nobody means to type it.
+    query = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]
     page = Paginator(selectors.organisations_directory(kind=kind, query=query), 25).get_page(
         request.GET.get("page")
     )

@@ -302,3 +302,19 @@ def test_organisation_page_links_admin_to_api_tokens(client, org_admin):
     tokens_url = reverse("api:tokens", args=[org_admin.organisation.pk])
     assert tokens_url in response.content.decode()
     assert client.get(tokens_url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/organisations/99999999999999999999999/",
+        "/organisations/99999999999999999999999/members/",
+        "/cvs/verification/99999999999999999999999/",
+        "/organisations/?page=999999999999999999999999&kind=x",
+        "/organisations/?q=%00%ff",
+        "/organisations/?page=-1",
+    ],
+)
+def test_odd_addresses_never_give_a_server_error(client, path):
+    client.force_login(with_mfa(NodeRoleFactory(role="cvs_staff").user))
+    assert client.get(path).status_code in (200, 404)
