@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Iterator
 
 import pytest
-
-_TRIGGERS = importlib.import_module("covenant.core.migrations.0002_audit_append_only")
 
 
 @pytest.fixture(autouse=True)
@@ -14,38 +12,39 @@ def _media_isolation(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def _uses_database(request: pytest.FixtureRequest) -> tuple[bool, bool]:
+def _transactional(request: pytest.FixtureRequest) -> bool:
     marker = request.node.get_closest_marker("django_db")
-    transactional = bool(
+    return bool(
         {"transactional_db", "live_server"} & set(request.fixturenames)
         or (marker is not None and marker.kwargs.get("transaction"))
     )
-    return transactional or marker is not None or "db" in request.fixturenames, transactional
 
 
 @pytest.fixture(autouse=True)
-def _audit_triggers_survive_sqlite_flush(request: pytest.FixtureRequest):
-    """Keep the audit log's append-only triggers in place for every test on SQLite.
+def _append_only_tables_emptied(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Let a transactional test's database be flushed on SQLite.
 
-    A transactional test (live server, threads) ends with Django's flush, which on SQLite is a
-    DELETE of every table: the trigger rightly refuses it. So after such a test the DELETE
-    trigger is dropped, and before every test both are put back. PostgreSQL flushes with
-    TRUNCATE, which the row trigger does not see, so nothing is needed there.
+    A transactional test (live server, threads) commits for real, so pytest-django empties the
+    tables afterwards with `flush`. On SQLite that is a DELETE, which the audit log's
+    append-only triggers refuse (PostgreSQL's flush is a TRUNCATE, which row triggers do not
+    see). So, on SQLite only, each trigger is lifted, its table emptied and the trigger put
+    back exactly as it was, just before the flush; the next test gets the same guarded schema.
     """
-    uses_db, transactional = _uses_database(request)
-    if not uses_db:
+    if not _transactional(request):
         yield
         return
-    request.getfixturevalue("transactional_db" if transactional else "db")
+    request.getfixturevalue("transactional_db")
+    yield
     from django.db import connection
 
     if connection.vendor != "sqlite":
-        yield
         return
     with connection.cursor() as cursor:
-        for statement in _TRIGGERS.SQLITE:
-            cursor.execute(statement.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
-    yield
-    if transactional:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TRIGGER IF EXISTS core_auditentry_no_delete")
+        cursor.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+        triggers = cursor.fetchall()
+        for name, _table, _sql in triggers:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+        for table in sorted({table for _name, table, _sql in triggers}):
+            cursor.execute(f'DELETE FROM "{table}"')
+        for _name, _table, sql in triggers:
+            cursor.execute(sql)

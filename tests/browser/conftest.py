@@ -76,36 +76,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(autouse=True)
-def _append_only_tables_emptied(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Let the live server's database be flushed after each test on SQLite.
-
-    A live-server test commits for real, so pytest-django empties the tables afterwards with
-    `flush`. On SQLite that is a DELETE, which the audit log's append-only triggers refuse
-    (PostgreSQL's flush is a TRUNCATE, which row triggers do not see). So, on SQLite only,
-    each trigger is lifted, its table emptied and the trigger put back exactly as it was,
-    just before the flush; the next test gets the same guarded schema.
-    """
-    if "live_server" not in request.fixturenames:
-        yield
-        return
-    request.getfixturevalue("transactional_db")
-    yield
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
-        triggers = cursor.fetchall()
-        for name, _table, _sql in triggers:
-            cursor.execute(f'DROP TRIGGER "{name}"')
-        for table in sorted({table for _name, table, _sql in triggers}):
-            cursor.execute(f'DELETE FROM "{table}"')
-        for _name, _table, sql in triggers:
-            cursor.execute(sql)
-
-
 @pytest.fixture(scope="session")
 def playwright_session() -> Iterator[Playwright]:
     if not os.access(CHROMIUM, os.X_OK):

@@ -216,9 +216,7 @@ def test_members_page_unknown_email_shows_beside_field(client, org_admin):
 def test_profile_bad_postcode(client):
     profile = VolunteerProfileFactory()
     client.force_login(profile.user)
-    response = client.post(
-        reverse("core:profile"), {"full_name": "A Person", "postcode": "ZZZ"}
-    )
+    response = client.post(reverse("core:profile"), {"full_name": "A Person", "postcode": "ZZZ"})
     assert response.status_code == 200
     assert "is not a UK postcode" in response.content.decode()
     profile.refresh_from_db()
