@@ -448,7 +448,7 @@ def build_demo(
         )
         Organisation.objects.filter(pk=cvs.pk).update(runs_node=True)
         services.organisation_verify(
-            actor=cvs_staff, organisation=cvs, verified=True, is_member=True
+            notify=False, actor=cvs_staff, organisation=cvs, verified=True, is_member=True
         )
 
         used_charity: set[str] = {"1101010"}
@@ -490,6 +490,7 @@ def build_demo(
                 continue
             if index == 6:
                 services.organisation_verify(
+                    notify=False,
                     actor=cvs_staff,
                     organisation=organisation,
                     verified=False,
@@ -498,6 +499,7 @@ def build_demo(
                 )
                 continue
             services.organisation_verify(
+                notify=False,
                 actor=cvs_staff,
                 organisation=organisation,
                 verified=True,

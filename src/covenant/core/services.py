@@ -208,8 +208,13 @@ def organisation_verify(
     verified: bool,
     note: str = "",
     is_member: bool | None = None,
+    notify: bool = True,
 ) -> Organisation:
-    """Record the CVS's check of an organisation: verified, or not with a reason."""
+    """Record the CVS's check of an organisation: verified, or not with a reason.
+
+    The organisation's administrators are e-mailed the outcome once the decision commits;
+    `notify=False` is for loading data in bulk (the demo), where nobody is waiting to hear.
+    """
     who = authz.require(actor, "organisation.verify", organisation)
     note = note.strip()
     if not verified and not note:
@@ -236,8 +241,9 @@ def organisation_verify(
     )
     from .tasks import organisation_verification_notify
 
-    organisation_id = organisation.pk
-    transaction.on_commit(lambda: organisation_verification_notify.enqueue(organisation_id))
+    if notify:
+        organisation_id = organisation.pk
+        transaction.on_commit(lambda: organisation_verification_notify.enqueue(organisation_id))
     return organisation
 
 
