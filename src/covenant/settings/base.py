@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "covenant.core",
     "covenant.places",
     "covenant.api",
+    "covenant.passport",
     "covenant.core.admin_site.NodeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,0 +1,1 @@
+"""The volunteer passport: portable, selectively disclosable proof of checks and history."""

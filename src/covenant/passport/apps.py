@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PassportConfig(AppConfig):
+    name = "covenant.passport"
+    label = "passport"
+    verbose_name = "Volunteer passport"

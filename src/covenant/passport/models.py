@@ -1,0 +1,1 @@
+"""Passport tables (credential types, issuer keys, credentials, status lists, shares)."""
