@@ -133,9 +133,15 @@ def organisation_directory(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.organisations_directory(kind=kind, query=query), 25).get_page(
         request.GET.get("page")
     )
+    # With htmx the search updates as people type; without it the form submits as usual.
+    template = (
+        "core/includes/directory_results.html"
+        if request.htmx  # type: ignore[attr-defined]
+        else "core/organisation_directory.html"
+    )
     return render(
         request,
-        "core/organisation_directory.html",
+        template,
         {"page": page, "kind": kind, "query": query, "kinds": OrganisationKind.choices},
     )
 

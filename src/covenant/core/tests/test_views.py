@@ -316,3 +316,15 @@ def test_organisation_page_links_admin_to_api_tokens(client, org_admin):
 def test_odd_addresses_never_give_a_server_error(client, path):
     client.force_login(with_mfa(NodeRoleFactory(role="cvs_staff").user))
     assert client.get(path).status_code in (200, 404)
+
+
+def test_directory_search_answers_htmx_with_just_the_results(client):
+    OrganisationFactory(name="Visible Group")
+    response = client.get(
+        reverse("core:organisation_directory"), {"q": "visible"}, headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert "Visible Group" in html
+    assert "<html" not in html
+    assert "hx-swap-oob" in html
+    assert "1 organisation<" in html
