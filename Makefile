@@ -85,6 +85,8 @@ deploy-check: venv-test
 	DJANGO_SETTINGS_MODULE=covenant.settings.production \
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 	DJANGO_ALLOWED_HOSTS=node.example.org \
+	COVENANT_BASE_URL=https://node.example.org \
+	COVENANT_KEY_ENCRYPTION_KEY="$$($(PY) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 test-sqlite: venv-test

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("covenant.core.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("covenant.api.page_urls")),
+    path("", include("covenant.passport.urls")),
     path("api/", include("covenant.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,1 +1,375 @@
-"""Passport tables (credential types, issuer keys, credentials, status lists, shares)."""
+"""Passport tables: credential types, issuer keys, the trust registry, credentials, holder keys
+and status lists.
+
+Secrets (private keys, issued SD-JWTs) are stored only sealed by `keystore`; the columns that
+hold them end in `_sealed` and never appear in the admin, the API or a log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from covenant.core.models import Organisation
+
+from . import jose, keystore, registry
+from .status_list import DEFAULT_SIZE, MIN_ENTRIES
+
+ISSUER_KEY_PURPOSE = "issuer-key"
+HOLDER_KEY_PURPOSE = "holder-key"
+CREDENTIAL_PURPOSE = "credential"
+
+
+class Algorithm(models.TextChoices):
+    ES256 = "ES256", "ES256 (ECDSA on P-256)"
+    EDDSA = "EdDSA", "EdDSA (Ed25519)"
+
+
+class CredentialType(models.Model):
+    """A kind of credential: its claims, who may issue it, how long it lasts."""
+
+    vct = models.CharField(
+        "type identifier (vct)",
+        max_length=200,
+        unique=True,
+        help_text="The SD-JWT VC type; stable for ever once credentials of it exist.",
+    )
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    category = models.CharField(
+        max_length=20,
+        choices=[(c.value, registry.CATEGORY_LABELS[c]) for c in registry.Category],
+    )
+    claims = models.JSONField(help_text="The claims definition: a list of claim objects.")
+    validity_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How long a credential lasts from issue; empty: no expiry."
+    )
+    renewal_window_days = models.PositiveIntegerField(
+        default=0, help_text="How many days before expiry the holder is told to renew."
+    )
+    issuer_policy = models.CharField(
+        max_length=30,
+        choices=[(p.value, registry.ISSUER_POLICY_LABELS[p]) for p in registry.IssuerPolicy],
+    )
+    built_in = models.BooleanField(
+        default=False, help_text="Defined by the platform (not editable on a node)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def claim_specs(self) -> tuple[registry.ClaimSpec, ...]:
+        return registry.claims_definition_parse(self.claims)
+
+    def claims_validate(self, claims: dict[str, object]) -> dict[str, object]:
+        """This type's check of a credential's claims (see `registry.claims_validate`)."""
+        return registry.claims_validate(
+            claims, self.claim_specs(), vct=self.vct, type_name=f"a {self.name}"
+        )
+
+
+class IssuerKey(models.Model):
+    """An organisation's signing key. The newest active key signs; older ones stay published
+    (so credentials they signed still verify) until someone retires them."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="issuer_keys"
+    )
+    kid = models.CharField(
+        "key id", max_length=64, unique=True, help_text="The RFC 7638 thumbprint of the key."
+    )
+    alg = models.CharField(max_length=10, choices=Algorithm.choices, default=Algorithm.ES256)
+    public_jwk = models.JSONField()
+    private_key_sealed = models.BinaryField(editable=False)
+    active = models.BooleanField(default=True, help_text="The organisation's signing key.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(
+        null=True, blank=True, help_text="No longer published; what it signed no longer verifies."
+    )
+
+    class Meta:
+        ordering = ["organisation_id", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(active=True),
+                name="passport_one_signing_key_per_organisation",
+            ),
+            models.CheckConstraint(
+                condition=Q(active=False) | Q(retired_at__isnull=True),
+                name="passport_signing_key_not_retired",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alg} key {self.kid[:12]}… of {self.organisation}"
+
+    def signer(self) -> Callable[[bytes], bytes]:
+        """A function that signs bytes with this key (the key is opened inside each call)."""
+        return keystore.signer(
+            bytes(self.private_key_sealed), purpose=ISSUER_KEY_PURPOSE, kid=self.kid
+        )
+
+    def unsealed(self) -> AbstractContextManager[jose.PrivateKey]:
+        """The private key for one signing call: `with key.unsealed() as k: sdjwt.issue(...)`."""
+        return keystore.unsealed_key(
+            bytes(self.private_key_sealed), purpose=ISSUER_KEY_PURPOSE, kid=self.kid
+        )
+
+    def published_jwk(self) -> dict[str, str]:
+        """The JWK as the JWKS and the DID document publish it."""
+        return {**self.public_jwk, "kid": self.kid, "alg": self.alg, "use": "sig"}
+
+
+class TrustedIssuer(models.Model):
+    """An issuer the node trusts for some credential types: one of the node's organisations,
+    or an issuer elsewhere (another node, a DBS umbrella body) named by its issuer id with its
+    published keys."""
+
+    organisation = models.OneToOneField(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="trusted_issuer",
+    )
+    issuer = models.URLField(
+        "issuer id",
+        max_length=300,
+        blank=True,
+        help_text="For an issuer on another node: its `iss` (an https URL).",
+    )
+    name = models.CharField(max_length=200)
+    jwks = models.JSONField(
+        default=dict, blank=True, help_text="An external issuer's public keys (a JWK Set)."
+    )
+    credential_types = models.ManyToManyField(CredentialType, related_name="trusted_issuers")
+    note = models.TextField(blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(organisation__isnull=False) & Q(issuer=""))
+                | (Q(organisation__isnull=True) & ~Q(issuer="")),
+                name="passport_trusted_issuer_local_or_external",
+            ),
+            models.UniqueConstraint(
+                fields=["issuer"], condition=~Q(issuer=""), name="passport_trusted_issuer_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_local(self) -> bool:
+        return self.organisation_id is not None
+
+
+class CredentialState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    REVOKED = "revoked", "Revoked"
+
+
+class StatusPurpose(models.TextChoices):
+    REVOCATION = "revocation", "Revocation"
+    SUSPENSION = "suspension", "Suspension"
+
+
+class StatusList(models.Model):
+    """One published W3C Bitstring Status List of an issuing organisation.
+
+    The bits are kept uncompressed (16 KiB for the minimum list) so flipping an entry is one
+    small update; the published document compresses them. Entries are handed out at random
+    (the specification's advice), so an index says nothing about when a credential was issued."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="status_lists"
+    )
+    purpose = models.CharField(max_length=10, choices=StatusPurpose.choices)
+    number = models.PositiveIntegerField(help_text="1 for the organisation's first list, ...")
+    size = models.PositiveIntegerField(default=DEFAULT_SIZE, help_text="Entries in the list.")
+    bits = models.BinaryField(help_text="The published status bits, uncompressed.")
+    allocated_bits = models.BinaryField(
+        help_text="Which entries have ever been given to a credential. An entry is never given "
+        "twice, even after its credential is erased, because its status bit may still be set."
+    )
+    allocated = models.PositiveIntegerField(default=0, help_text="Entries given to credentials.")
+    path = models.CharField(
+        max_length=200, unique=True, help_text="Where the node publishes it (URL path)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organisation_id", "purpose", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "purpose", "number"], name="passport_status_list_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(size__gte=MIN_ENTRIES), name="passport_status_list_min_size"
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated__lte=models.F("size")),
+                name="passport_status_list_not_overfull",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} list {self.number} of {self.organisation}"
+
+    @property
+    def url(self) -> str:
+        return f"{settings.COVENANT_BASE_URL}{self.path}"
+
+
+class Credential(models.Model):
+    """A credential the node issued to a volunteer. Its claims live only inside the sealed
+    SD-JWT, so a database reader learns that a check exists, not what it says."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credentials"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="issued_credentials",
+        help_text="The issuing organisation.",
+    )
+    credential_type = models.ForeignKey(
+        CredentialType, on_delete=models.PROTECT, related_name="credentials"
+    )
+    issuer_key = models.ForeignKey(IssuerKey, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        max_length=10, choices=CredentialState.choices, default=CredentialState.ACTIVE
+    )
+    state_reason = models.CharField(max_length=300, blank=True)
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    revocation_list = models.ForeignKey(
+        StatusList, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revocation_index = models.PositiveIntegerField(null=True, blank=True)
+    suspension_list = models.ForeignKey(
+        StatusList, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    suspension_index = models.PositiveIntegerField(null=True, blank=True)
+    sd_jwt_sealed = models.BinaryField(editable=False)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        indexes = [
+            models.Index(fields=["holder", "state"]),
+            models.Index(fields=["organisation", "issued_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revocation_list", "revocation_index"],
+                name="passport_revocation_entry_once",
+            ),
+            models.UniqueConstraint(
+                fields=["suspension_list", "suspension_index"],
+                name="passport_suspension_entry_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=models.F("issued_at")),
+                name="passport_credential_expires_after_issue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credential_type} for {self.holder} from {self.organisation}"
+
+    @property
+    def context(self) -> str:
+        return f"{CREDENTIAL_PURPOSE}:{self.uid}"
+
+    def sd_jwt(self) -> str:
+        """The issued SD-JWT (compact form), opened from its sealed copy."""
+        return keystore.open_sealed(bytes(self.sd_jwt_sealed), context=self.context).decode("ascii")
+
+    def sd_jwt_store(self, compact: str) -> None:
+        """Seal and keep the issued SD-JWT (the caller saves the row)."""
+        self.sd_jwt_sealed = keystore.seal(compact.encode("ascii"), context=self.context)
+
+
+class HolderKeyCustody(models.TextChoices):
+    NODE = "node", "Held by the node for the volunteer"
+    WALLET = "wallet", "In the volunteer's own wallet"
+
+
+class HolderKey(models.Model):
+    """The key a volunteer's credentials are bound to (`cnf`). A volunteer with a wallet app
+    brings its public key; one without has the node hold a key for them (sealed), used only
+    when they consent to a presentation."""
+
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="holder_keys"
+    )
+    custody = models.CharField(max_length=10, choices=HolderKeyCustody.choices)
+    kid = models.CharField("key id", max_length=64)
+    alg = models.CharField(max_length=10, choices=Algorithm.choices, default=Algorithm.ES256)
+    public_jwk = models.JSONField()
+    private_key_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["holder_id", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["holder", "kid"], name="passport_holder_key_once"),
+            models.UniqueConstraint(
+                fields=["holder"],
+                condition=Q(active=True),
+                name="passport_one_active_holder_key",
+            ),
+            models.CheckConstraint(
+                condition=(Q(custody="node") & Q(private_key_sealed__isnull=False))
+                | (Q(custody="wallet") & Q(private_key_sealed__isnull=True)),
+                name="passport_holder_key_private_only_in_node_custody",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_custody_display()} key {self.kid[:12]}… of {self.holder}"
+
+    def _sealed(self) -> bytes:
+        if self.private_key_sealed is None:
+            raise keystore.KeystoreError(
+                "This key is in the volunteer's own wallet; the node cannot sign with it."
+            )
+        return bytes(self.private_key_sealed)
+
+    def signer(self) -> Callable[[bytes], bytes]:
+        """A function that signs bytes with the node-held key (opened inside each call)."""
+        return keystore.signer(self._sealed(), purpose=HOLDER_KEY_PURPOSE, kid=self.kid)
+
+    def unsealed(self) -> AbstractContextManager[jose.PrivateKey]:
+        """The node-held private key for one signing call (a key-bound presentation the
+        volunteer consented to)."""
+        return keystore.unsealed_key(self._sealed(), purpose=HOLDER_KEY_PURPOSE, kid=self.kid)

@@ -206,6 +206,13 @@ NINJA_PAGINATION_MAX_LIMIT = 200
 # The node: which body runs it and for which area. The demo sets these to a real borough.
 COVENANT_NODE_NAME = os.environ.get("COVENANT_NODE_NAME", "Social Covenant")
 COVENANT_NODE_AREA = [a for a in os.environ.get("COVENANT_NODE_AREA", "").split(",") if a]
+# The passport: where the node is reached (issuer ids, did:web, status-list URLs are built on
+# it; an origin such as https://passport.example.org, no trailing slash), and the key that
+# encrypts private keys at rest (32 random bytes, base64; dev and tests derive one from
+# SECRET_KEY). Old keys stay listed in ..._RETIRED (comma-separated) while blobs are rewrapped.
+COVENANT_BASE_URL = os.environ.get("COVENANT_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+COVENANT_KEY_ENCRYPTION_KEY = os.environ.get("COVENANT_KEY_ENCRYPTION_KEY", "")
+COVENANT_KEY_ENCRYPTION_KEYS_RETIRED = os.environ.get("COVENANT_KEY_ENCRYPTION_KEYS_RETIRED", "")
 # The places data the product ships (a trimmed, compressed copy of ONS and MHCLG files).
 COVENANT_PLACES_DIR = SRC_DIR / "places" / "data"
 
