@@ -7,7 +7,8 @@ Who may do what, and why:
   administrator may too (to recover an organisation that lost its administrator, or to act on
   a compromise).
 - Trust: only the node administrator changes which issuers the node trusts for which types,
-  because every verifier on the node relies on it.
+  because every verifier on the node relies on it; and only they re-seal secrets after the
+  key-encryption key changes.
 - Types: the CVS (staff and node administrator) adds the node's own training types.
 - Credentials: a verifier of an organisation issues, revokes and suspends its credentials, and
   only of types the organisation may issue (`selectors.organisation_may_issue`), never to
@@ -71,6 +72,7 @@ _VERIFIER = org_role(OrgRole.VERIFIER)
 rule("passport.keys.rotate")(any_of(org_role(OrgRole.ADMIN), node_role(*NODE_ADMIN)))
 rule("passport.keys.retire")(any_of(org_role(OrgRole.ADMIN), node_role(*NODE_ADMIN)))
 rule("passport.trust.manage")(node_role(*NODE_ADMIN))
+rule("passport.kek.rewrap")(node_role(*NODE_ADMIN))
 rule("passport.types.manage")(node_role(*CVS))
 rule("passport.credential.issue")(all_of(_VERIFIER, _not_holder, _may_issue_type))
 rule("passport.credential.view")(any_of(_holder, _VERIFIER))

@@ -26,6 +26,7 @@ from .models import (
     HOLDER_KEY_PURPOSE,
     ISSUER_KEY_PURPOSE,
     Algorithm,
+    Credential,
     CredentialType,
     HolderKey,
     HolderKeyCustody,
@@ -497,3 +498,46 @@ def status_entry_allocate(
     status_list.allocated += 1
     status_list.save(update_fields=["allocated_bits", "allocated", "updated_at"])
     return status_list, index
+
+
+# --- key-encryption key rotation -------------------------------------------------------------
+
+
+@transaction.atomic
+def sealed_secrets_rewrap(*, actor: Any) -> int:
+    """Re-seal every private key and issued credential still sealed under a retired
+    key-encryption key, under the current one; return how many were re-sealed.
+
+    The second half of a KEK rotation: after it, the retired KEK can be dropped from
+    COVENANT_KEY_ENCRYPTION_KEYS_RETIRED. One transaction, so a failure (a blob that does not
+    open) leaves everything as it was and names the record.
+    """
+    if actor is not None:
+        authz.require(actor, "passport.kek.rewrap")
+    ring = keystore.keyring()
+    count = 0
+    for issuer_key in IssuerKey.objects.select_for_update().only("pk", "kid", "private_key_sealed"):
+        sealed = bytes(issuer_key.private_key_sealed)
+        if ring.needs_rewrap(sealed):
+            context = keystore.key_context(ISSUER_KEY_PURPOSE, issuer_key.kid)
+            issuer_key.private_key_sealed = ring.rewrap(sealed, context=context)
+            issuer_key.save(update_fields=["private_key_sealed"])
+            count += 1
+    holder_keys = HolderKey.objects.select_for_update().filter(private_key_sealed__isnull=False)
+    for holder_key in holder_keys.only("pk", "kid", "private_key_sealed"):
+        sealed = bytes(holder_key.private_key_sealed or b"")
+        if ring.needs_rewrap(sealed):
+            context = keystore.key_context(HOLDER_KEY_PURPOSE, holder_key.kid)
+            holder_key.private_key_sealed = ring.rewrap(sealed, context=context)
+            holder_key.save(update_fields=["private_key_sealed"])
+            count += 1
+    for credential in Credential.objects.select_for_update().only("pk", "uid", "sd_jwt_sealed"):
+        sealed = bytes(credential.sd_jwt_sealed)
+        if ring.needs_rewrap(sealed):
+            credential.sd_jwt_sealed = ring.rewrap(sealed, context=credential.context)
+            credential.save(update_fields=["sd_jwt_sealed"])
+            count += 1
+    audit.record(
+        actor=_who(actor), action="passport.kek.rewrap", rewrapped=count, kek=ring.current_id
+    )
+    return count

@@ -118,6 +118,7 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "passport.keys.rotate": {**dict.fromkeys(ORG_OWNED, ORG_KEYS), REST: NODE_ADMINS},
     "passport.keys.retire": {**dict.fromkeys(ORG_OWNED, ORG_KEYS), REST: NODE_ADMINS},
     "passport.trust.manage": {REST: NODE_ADMINS},
+    "passport.kek.rewrap": {REST: NODE_ADMINS},
     "passport.types.manage": {REST: CVS},
     "passport.credential.issue": {
         ISSUE_OPEN: ISSUER_STAFF,
