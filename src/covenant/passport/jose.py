@@ -29,10 +29,7 @@ from typing import Any, Final, Literal, cast
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
-    encode_dss_signature,
-)
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
@@ -42,6 +39,7 @@ Algorithm = Literal["ES256", "EdDSA"]
 ALLOWED_ALGS: Final = frozenset({"ES256", "EdDSA", "Ed25519"})
 
 _ECDSA_SHA256: Final = ec.ECDSA(hashes.SHA256())
+_P256: Final = ec.SECP256R1()
 _B64_ALPHABET: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 # The last character of an unpadded base64url string carries 2 (length % 4 == 3) or 4
 # (length % 4 == 2) bits that must be zero; these are the characters whose spare bits are zero.
@@ -171,7 +169,7 @@ def thumbprint(jwk: Mapping[str, Any]) -> str:
 
 def _coordinate(jwk: Mapping[str, Any], name: str) -> bytes:
     value = jwk.get(name)
-    if not isinstance(value, str):
+    if type(value) is not str:
         raise JoseError(f"the JWK's {name!r} member is missing or not a string")
     raw = b64url_decode(value)
     if len(raw) != 32:
@@ -185,13 +183,13 @@ def import_public_jwk(jwk: Mapping[str, Any]) -> PublicKey:
     The point is validated (an EC point must lie on P-256), because a JWK from a credential's
     ``cnf`` is attacker-supplied until its signature checks out.
     """
-    if not isinstance(jwk, Mapping):
+    if type(jwk) is not dict and not isinstance(jwk, Mapping):
         raise JoseError("a JWK must be a JSON object")
     kty, crv = jwk.get("kty"), jwk.get("crv")
     if kty == "EC" and crv == "P-256":
         point = b"\x04" + _coordinate(jwk, "x") + _coordinate(jwk, "y")
         try:
-            return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+            return ec.EllipticCurvePublicKey.from_encoded_point(_P256, point)
         except ValueError:
             raise JoseError("the JWK's x and y are not a point on P-256") from None
     if kty == "OKP" and crv == "Ed25519":
@@ -263,6 +261,20 @@ def sign_compact(key: PrivateKey, header: Mapping[str, Any], payload: Mapping[st
     return signing_input + "." + b64url_encode(signature)
 
 
+def _der_signature(signature: bytes) -> bytes:
+    """JOSE's 64-byte r||s as the DER ECDSA-Sig-Value cryptography verifies.
+
+    Plain byte work, twice as fast as encode_dss_signature (which goes through Python ints);
+    the tests check the two agree.
+    """
+    r, s = signature[:32].lstrip(b"\0"), signature[32:].lstrip(b"\0")
+    if not r or r[0] & 0x80:
+        r = b"\0" + r
+    if not s or s[0] & 0x80:
+        s = b"\0" + s
+    return b"\x30" + bytes((len(r) + len(s) + 4, 2, len(r))) + r + bytes((2, len(s))) + s
+
+
 # Concrete key class -> "ES256" (any elliptic curve; the curve is checked per call) or
 # "EdDSA". isinstance against cryptography's abstract classes costs more than a signature's
 # parsing, so each class is classified once.
@@ -294,11 +306,8 @@ def verify_signature(alg: str, key: PublicKey, signature: bytes, signing_input: 
         key = cast(ec.EllipticCurvePublicKey, key)
         if key.curve.name != "secp256r1":
             return False
-        der = encode_dss_signature(
-            int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
-        )
         try:
-            key.verify(der, signing_input, _ECDSA_SHA256)
+            key.verify(_der_signature(signature), signing_input, _ECDSA_SHA256)
         except InvalidSignature:
             return False
         return True

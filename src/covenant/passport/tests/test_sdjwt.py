@@ -1070,3 +1070,14 @@ def test_private_jwk_must_match_its_public_part() -> None:
     mixed = jose.private_jwk(ISSUER_KEYS["ES256"]) | {"d": jose.private_jwk(OTHER_KEY)["d"]}
     with pytest.raises(jose.JoseError, match="does not match"):
         jose.import_private_jwk(mixed)
+
+
+@given(st.binary(min_size=64, max_size=64), st.integers(0, 40), st.integers(0, 40))
+def test_der_signature_matches_cryptography(raw: bytes, r_zeros: int, s_zeros: int) -> None:
+    """The fast r||s to DER conversion equals cryptography's, leading zeros and high bits too."""
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    r = bytes(min(r_zeros, 32)) + raw[min(r_zeros, 32) : 32]
+    s = bytes(min(s_zeros, 32)) + raw[32 + min(s_zeros, 32) :]
+    expected = encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big"))
+    assert jose._der_signature(r + s) == expected
