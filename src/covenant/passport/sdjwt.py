@@ -377,7 +377,8 @@ def present(
 ) -> str:
     """A key-bound presentation revealing only the claims named in ``disclose`` (or all).
 
-    A named claim is revealed with everything nested inside it. Naming a claim the
+    A named claim is revealed with everything nested inside it; naming an always-visible
+    claim reveals whatever is selectively disclosable inside it. Naming a claim the
     credential does not hold, or a key that is not the credential's holder key, is refused.
     """
     holding = read_holding(sd_jwt)
@@ -401,15 +402,23 @@ def present(
     else:
         if isinstance(disclose, str):
             disclose = [disclose]  # one claim name, not its letters
-        missing = set(disclose) - holding.disclosable.keys()
+        visible = holding.payload.keys() - {"_sd", "_sd_alg"}
+        missing = set(disclose) - holding.disclosable.keys() - visible
         if missing:
             raise PresentationError(
                 "claim_not_held",
-                f"the credential has no selectively disclosable claim {sorted(missing)}; "
-                f"it has {sorted(holding.disclosable)}",
+                f"the credential has no claim {sorted(missing)}; it has "
+                f"{sorted(holding.disclosable.keys() | visible)}",
             )
         wanted: set[str] = set()
-        pending = [holding.disclosable[name][0] for name in disclose]
+        pending = [holding.disclosable[name][0] for name in disclose if name in holding.disclosable]
+        # A visible claim may still hold disclosures (nested selective disclosure).
+        for name in set(disclose) - holding.disclosable.keys():
+            pending.extend(
+                holding.by_digest[d]
+                for d in _nested_digests(holding.payload[name])
+                if d in holding.by_digest
+            )
         while pending:
             disclosure = pending.pop()
             if disclosure in wanted:
