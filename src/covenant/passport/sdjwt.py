@@ -40,6 +40,7 @@ import binascii
 import hashlib
 import json
 import json.scanner
+import math
 import secrets
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -181,8 +182,8 @@ class TrustedIssuers:
     A token without ``kid`` resolves only when its issuer has exactly one key.
     """
 
-    _keys: dict[str, dict[str, PublicKey]] = field(default_factory=dict)
-    _types: dict[str, frozenset[str]] = field(default_factory=dict)
+    _keys: dict[str, dict[str, PublicKey]] = field(default_factory=dict, init=False)
+    _types: dict[str, frozenset[str]] = field(default_factory=dict, init=False)
 
     def add(
         self, issuer: str, keys: Mapping[str, PublicKey], credential_types: Iterable[str]
@@ -485,7 +486,8 @@ def _b64json(raw: bytes, what: str, code: str) -> tuple[Any, str]:
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:
-    return type(value) is int or type(value) is float
+    """A JSON number of seconds: not a boolean, and finite (a NaN ``exp`` would never pass)."""
+    return type(value) is int or (type(value) is float and math.isfinite(value))
 
 
 def _split_jws(raw: bytes, what: str, code: str) -> tuple[bytes, bytes, bytes]:
@@ -504,7 +506,7 @@ def _issuer_header(raw: bytes) -> tuple[str, str | None]:
     if type(header) is not dict:
         raise _fail("malformed", "the issuer-signed JWT header is not a JSON object")
     alg = header.get("alg")
-    if alg not in ALLOWED_ALGS:
+    if type(alg) is not str or alg not in ALLOWED_ALGS:
         raise _fail(
             "unsupported_alg", f"signature algorithm {alg!r} is not accepted; use ES256 or EdDSA"
         )
@@ -536,7 +538,7 @@ def _kb_header(raw: bytes) -> str:
             "the key-binding JWT lists critical extensions this verifier does not know",
         )
     alg = header.get("alg")
-    if alg not in ALLOWED_ALGS:
+    if type(alg) is not str or alg not in ALLOWED_ALGS:
         raise _fail(
             "unsupported_alg", f"key-binding algorithm {alg!r} is not accepted; use ES256 or EdDSA"
         )

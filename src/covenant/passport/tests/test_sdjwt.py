@@ -131,10 +131,11 @@ class World:
         head = "~".join([jwt, *disclosures, ""])
         claims = {"iat": NOW - 5, "aud": AUD, "nonce": NONCE, "sd_hash": _digest(head)}
         key = kb.pop("key", self.holder_key)
-        header = {"typ": "kb+jwt", **kb.pop("header", {})}
+        header = {"alg": jose.key_alg(key), "typ": "kb+jwt", **kb.pop("header", {})}
         claims.update(kb)
         claims = {k: v for k, v in claims.items() if v is not _DROP}
-        return head + jose.sign_compact(key, header, claims)
+        signing_input = f"{_b64(_json(header))}.{_b64(_json(claims))}"
+        return f"{head}{signing_input}.{_b64(jose.sign(key, signing_input.encode()))}"
 
 
 _DROP = object()
@@ -419,6 +420,18 @@ def _(w: World) -> tuple[str, dict[str, Any]]:
     return w.bind(jwt, disclosures[:1]), {}
 
 
+@case("exp NaN (would never expire)", "malformed")
+def _(w: World) -> tuple[str, dict[str, Any]]:
+    jwt, disclosures = w.forge(lambda p: p.update(exp=float("nan")))
+    return w.bind(jwt, disclosures[:1]), {}
+
+
+@case("alg a list", "unsupported_alg")
+def _(w: World) -> tuple[str, dict[str, Any]]:
+    jwt, disclosures = w.forge(header={"alg": ["ES256"]})
+    return w.bind(jwt, disclosures[:1]), {}
+
+
 @case("status not an object", "malformed")
 def _(w: World) -> tuple[str, dict[str, Any]]:
     jwt, disclosures = w.forge(lambda p: p.update(status="revoked?"))
@@ -646,6 +659,12 @@ def _(w: World) -> tuple[str, dict[str, Any]]:
 def _(w: World) -> tuple[str, dict[str, Any]]:
     jwt, disclosures = w.forge()
     return w.bind(jwt, disclosures[:1], iat=str(NOW)), {}
+
+
+@case("KB iat infinite (never stale)", "kb_malformed")
+def _(w: World) -> tuple[str, dict[str, Any]]:
+    jwt, disclosures = w.forge()
+    return w.bind(jwt, disclosures[:1], iat=float("inf")), {}
 
 
 @case("KB two parts", "kb_malformed")
@@ -1081,3 +1100,63 @@ def test_der_signature_matches_cryptography(raw: bytes, r_zeros: int, s_zeros: i
     s = bytes(min(s_zeros, 32)) + raw[32 + min(s_zeros, 32) :]
     expected = encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big"))
     assert jose._der_signature(r + s) == expected
+
+
+_ANY_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=8)
+    | st.sampled_from(["ES256", "EdDSA", "dc+sd-jwt", "kb+jwt", AUD, NONCE, ISS, VCT]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_MEMBERS = st.sampled_from(
+    [
+        "alg",
+        "typ",
+        "kid",
+        "crit",
+        "iss",
+        "vct",
+        "iat",
+        "nbf",
+        "exp",
+        "cnf",
+        "status",
+        "_sd",
+        "_sd_alg",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    header=st.dictionaries(_MEMBERS, _ANY_JSON, max_size=3),
+    payload=st.dictionaries(_MEMBERS, _ANY_JSON, max_size=3),
+    kb_header=st.dictionaries(_MEMBERS, _ANY_JSON, max_size=2),
+    kb_claims=st.dictionaries(
+        st.sampled_from(["iat", "aud", "nonce", "sd_hash"]), _ANY_JSON, max_size=2
+    ),
+)
+def test_signed_nonsense_is_refused_cleanly(
+    header: dict[str, Any],
+    payload: dict[str, Any],
+    kb_header: dict[str, Any],
+    kb_claims: dict[str, Any],
+) -> None:
+    """Whatever a trusted issuer or the holder signs, verify() answers or refuses: no crash."""
+    jwt, disclosures = _WORLD.forge(lambda p: p.update(payload), header=header)
+    presentation = _WORLD.bind(jwt, disclosures[:2], header=kb_header, **kb_claims)
+    assert _outcome(presentation) in sdjwt.CODES | {"verified"}
+
+
+def _outcome(presentation: str) -> str:
+    try:
+        _WORLD.verify(presentation)
+    except VerificationError as refused:
+        return refused.code
+    return "verified"
