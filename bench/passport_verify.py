@@ -191,7 +191,8 @@ def make_reference(issuer_jwk: JWK) -> Verifier:
 
     def verify(presentation: str, nonce: str) -> dict[str, Any]:
         verifier = SDJWTVerifier(presentation, issuer_key, AUDIENCE, nonce)
-        return dict(verifier.get_verified_payload())
+        payload: dict[str, Any] = verifier.get_verified_payload()
+        return payload
 
     return verify
 
@@ -297,6 +298,11 @@ def main() -> int:
     # best time per path over the rounds, so the paths see the same machine at the same time.
     chunks = [slice(start, start + chunk) for start in range(0, n, chunk)]
     check_answers(items, make_ours(trust, status_check), make_reference(reference_key))
+    revoked = status_list.status_list_entry(
+        list_url=STATUS_URI, index=0, purpose=status_list.REVOCATION
+    )
+    if status_check(revoked) != "revoked":
+        raise SystemExit("the status check does not read the list: index 0 is revoked")
     paths: dict[str, Callable[[slice], float]] = {
         "ours": lambda part: timed(lambda: make_ours(trust, status_check), items[part]),
         "reference": lambda part: timed(lambda: make_reference(reference_key), items[part]),
