@@ -1160,3 +1160,9 @@ def _outcome(presentation: str) -> str:
     except VerificationError as refused:
         return refused.code
     return "verified"
+
+
+def test_inlined_base64url_rules_match_jose() -> None:
+    """verify() inlines jose's canonical-last-character rule; the two copies must agree."""
+    assert sdjwt._CANONICAL_LAST == jose._CANONICAL_LAST
+    assert sdjwt._PADDING == jose._PADDING
