@@ -68,6 +68,8 @@ DEFAULT_DISAGREEMENT: Final = Fraction(2, 5)
 MAX_SCALE: Final = 100
 
 Number = int | float | Decimal | Fraction | str
+# A checked score on the scale: whole-number scores stay ints (exact, and cheaper to add up).
+Score = int | Fraction
 
 
 class EvaluationRefused(ValidationFailed):
@@ -224,9 +226,9 @@ class CriterionResult:
     points: Fraction
     # The final score on the scale (None for price): the moderated score or the mean.
     score: Fraction | None
-    individual: tuple[tuple[str, Fraction], ...]
+    individual: tuple[tuple[str, Score], ...]
     moderated: bool
-    spread: Fraction | None
+    spread: Score | None
     large_disagreement: bool
 
 
@@ -602,7 +604,7 @@ def _scored_criteria(criteria: AwardCriteria) -> dict[str, Criterion]:
 
 def _check_score_value(
     criteria: AwardCriteria, value: Number, *, what: str, problems: list[tuple[str, str]]
-) -> Fraction | None:
+) -> Score | None:
     try:
         score = as_fraction(value, what=what, field="scores")
     except EvaluationRefused as exc:
@@ -619,7 +621,7 @@ def _check_score_value(
             ("score_whole", f"{what} is {_show(score)}; this tender scores in whole numbers.")
         )
         return None
-    return score
+    return score.numerator if score.denominator == 1 else score
 
 
 def _refuse(problems: list[tuple[str, str]]) -> None:
@@ -654,9 +656,27 @@ def evaluate(
     conflicted = set(conflicts)
     problems: list[tuple[str, str]] = []
 
-    individual: dict[tuple[str, str], list[tuple[str, Fraction]]] = {}
+    individual: dict[tuple[str, str], list[tuple[str, Score]]] = {}
     seen: set[tuple[str, str, str]] = set()
+    maximum = criteria.scale.maximum
     for entry in scores:
+        value = entry.score
+        key = (entry.evaluator, entry.bid, entry.criterion)
+        # The common case, checked first and cheaply: a known evaluator's first whole-number
+        # score on the scale for a known bid and criterion, with no conflict declared.
+        if (
+            type(value) is int
+            and 0 <= value <= maximum
+            and entry.bid in bids_by_id
+            and entry.criterion in scored
+            and key not in seen
+            and (entry.evaluator, entry.bid) not in conflicted
+            and entry.evaluator
+            and not entry.evaluator.isspace()
+        ):
+            seen.add(key)
+            individual.setdefault((entry.bid, entry.criterion), []).append((entry.evaluator, value))
+            continue
         who = entry.evaluator or "an evaluator"
         label = f"{who}'s score for {entry.criterion!r} on bid {entry.bid!r}"
         if not entry.evaluator or not entry.evaluator.strip():
@@ -685,18 +705,19 @@ def evaluate(
                 )
             )
             continue
-        key = (entry.evaluator, entry.bid, entry.criterion)
         if key in seen:
             problems.append(
                 ("duplicate_score", f"{label} was given twice; keep one score per evaluator.")
             )
             continue
         seen.add(key)
-        value = _check_score_value(criteria, entry.score, what=label, problems=problems)
-        if value is not None:
-            individual.setdefault((entry.bid, entry.criterion), []).append((entry.evaluator, value))
+        checked = _check_score_value(criteria, value, what=label, problems=problems)
+        if checked is not None:
+            individual.setdefault((entry.bid, entry.criterion), []).append(
+                (entry.evaluator, checked)
+            )
 
-    agreed: dict[tuple[str, str], Fraction] = {}
+    agreed: dict[tuple[str, str], Score] = {}
     for moderation in moderated:
         label = f"The moderated score for {moderation.criterion!r} on bid {moderation.bid!r}"
         bid = bids_by_id.get(moderation.bid)
@@ -724,9 +745,9 @@ def evaluate(
         if key2 in agreed:
             problems.append(("duplicate_moderation", f"{label} was given twice."))
             continue
-        value = _check_score_value(criteria, moderation.score, what=label, problems=problems)
-        if value is not None:
-            agreed[key2] = value
+        settled = _check_score_value(criteria, moderation.score, what=label, problems=problems)
+        if settled is not None:
+            agreed[key2] = settled
 
     for bid in bids:
         for criterion in scored.values():
@@ -747,10 +768,10 @@ _Key = tuple[Fraction, Fraction, Fraction, int, str]
 def _total_and_rank(
     criteria: AwardCriteria,
     bids: Sequence[Bid],
-    individual: Mapping[tuple[str, str], list[tuple[str, Fraction]]],
-    agreed: Mapping[tuple[str, str], Fraction],
+    individual: Mapping[tuple[str, str], list[tuple[str, Score]]],
+    agreed: Mapping[tuple[str, str], Score],
 ) -> Evaluation:
-    scale_max = Fraction(criteria.scale.maximum)
+    scale_max = criteria.scale.maximum
     large = criteria.disagreement_at * scale_max
     price_criterion = criteria.price_criterion
     lowest = highest = None
@@ -791,14 +812,20 @@ def _total_and_rank(
             given = tuple(sorted(individual.get(key, ())))
             values = [value for _, value in given]
             spread = max(values) - min(values) if values else None
-            disagree = spread is not None and spread >= large
+            # spread >= large, without building a Fraction for every comparison
+            disagree = spread is not None and spread * large.denominator >= large.numerator
             if key in agreed:
-                score = agreed[key]
+                score = Fraction(agreed[key])
+                points = weight * score / scale_max
             else:
-                score = Fraction(sum(values), len(values))
+                # weight x mean / maximum as one fraction: one normalisation, not three
+                total = sum(values)
+                score = Fraction(total, len(values))
+                points = Fraction(
+                    weight.numerator * total, weight.denominator * len(values) * scale_max
+                )
                 if disagree:
                     unresolved.append(key)
-            points = weight * score / scale_max
             results.append(
                 CriterionResult(
                     criterion, weight, points, score, given, key in agreed, spread, disagree
@@ -819,6 +846,18 @@ def _total_and_rank(
         )
 
     keyed = sorted(((order(row), row) for row in rows), key=lambda pair: pair[0])
+    kinds = [
+        (kind, format_weight(weight))
+        for kind in CriterionKind
+        if (weight := criteria.weight_of_kind(kind))
+    ]
+    shown = _PriceFigures(
+        lowest_pence=lowest,
+        lowest=format_money(lowest) if lowest is not None else "",
+        highest=format_money(highest) if highest is not None else "",
+        mean=format_money(mean) if mean is not None else "",
+        budget=format_money(criteria.budget_pence) if criteria.budget_pence is not None else "",
+    )
     n = len(keyed)
     groups: dict[tuple[Fraction, Fraction, Fraction, int], list[str]] = {}
     for rank_key, (bid, _, _) in keyed:
@@ -837,7 +876,7 @@ def _total_and_rank(
             explanation="",
         )
         neighbours = [keyed[i] for i in (index - 1, index + 1) if 0 <= i < n]
-        sentence = _explain(criteria, result, n, lowest, highest, mean, rank_key, neighbours)
+        sentence = _explain(criteria, result, n, kinds, shown, rank_key, neighbours)
         ranking.append(replace(result, explanation=sentence))
     return Evaluation(
         criteria=criteria,
@@ -856,22 +895,18 @@ def _explain(
     criteria: AwardCriteria,
     result: BidResult,
     n: int,
-    lowest: int | None,
-    highest: int | None,
-    mean: Fraction | None,
+    kinds: Sequence[tuple[CriterionKind, str]],
+    prices: _PriceFigures,
     key: _Key,
     neighbours: list[tuple[_Key, _Row]],
 ) -> str:
+    """`kinds` pairs each weighted kind with its maximum as shown; `prices` holds the lowest,
+    highest, mean and budget as shown, worked out once per evaluation rather than per bid."""
     parts: list[str] = []
-    for kind in CriterionKind:
-        maximum = criteria.weight_of_kind(kind)
-        if not maximum:
-            continue
-        text = (
-            f"{kind.label} {format_points(result.points_of_kind(kind))} of {format_weight(maximum)}"
-        )
+    for kind, maximum in kinds:
+        text = f"{kind.label} {format_points(result.points_of_kind(kind))} of {maximum}"
         if kind is CriterionKind.PRICE:
-            text += f" ({_price_context(criteria, result.bid, lowest, highest, mean)})"
+            text += f" ({_price_context(criteria, result.bid, prices)})"
         parts.append(text)
     sentence = (
         f"{result.bid.name} scored {format_points(result.total)} of 100: "
@@ -893,30 +928,28 @@ def _explain(
     return sentence + "."
 
 
-def _price_context(
-    criteria: AwardCriteria,
-    bid: Bid,
-    lowest: int | None,
-    highest: int | None,
-    mean: Fraction | None,
-) -> str:
+@dataclass(frozen=True, slots=True)
+class _PriceFigures:
+    lowest_pence: int | None
+    lowest: str
+    highest: str
+    mean: str
+    budget: str
+
+
+def _price_context(criteria: AwardCriteria, bid: Bid, prices: _PriceFigures) -> str:
     assert bid.price_pence is not None
-    assert lowest is not None
-    assert highest is not None
     price = format_money(bid.price_pence)
     method = criteria.price_method
-    if method is PriceMethod.DIFFERENCE_FROM_MEAN and mean is not None:
-        return f"{price} against the mean {format_money(mean)}"
-    if method is PriceMethod.DIFFERENCE_FROM_BUDGET and criteria.budget_pence is not None:
-        return f"{price} against the budget {format_money(criteria.budget_pence)}"
+    if method is PriceMethod.DIFFERENCE_FROM_MEAN:
+        return f"{price} against the mean {prices.mean}"
+    if method is PriceMethod.DIFFERENCE_FROM_BUDGET:
+        return f"{price} against the budget {prices.budget}"
     if method is PriceMethod.LINEAR_RANGE:
-        return (
-            f"{price} between the lowest {format_money(lowest)} "
-            f"and the highest {format_money(highest)}"
-        )
-    if bid.price_pence == lowest:
+        return f"{price} between the lowest {prices.lowest} and the highest {prices.highest}"
+    if bid.price_pence == prices.lowest_pence:
         return f"{price}, the lowest price"
-    return f"{price} against the lowest {format_money(lowest)}"
+    return f"{price} against the lowest {prices.lowest}"
 
 
 # ------------------------------------------------------------------------------------ notices
