@@ -1,6 +1,7 @@
 """The Community Right to Challenge: who may challenge, when, the clock and the decision.
 
-Plain Python, no Django; times are aware `datetime`s, periods whole calendar days.
+Plain Python, no Django; times are aware `datetime`s, periods whole calendar days, and dates
+in messages and notices are the day in UK local time.
 
 The law (Localism Act 2011, Part 5, Chapter 2, sections 81 to 86, and two sets of regulations):
 
@@ -46,6 +47,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from covenant.core.errors import ValidationFailed
 
@@ -53,6 +55,7 @@ ACKNOWLEDGE_WITHIN_DAYS: Final = 30
 DEFAULT_REMINDERS: Final = (14, 7, 1)
 MIN_REASONS: Final = 20
 MAX_PERIOD_DAYS: Final = 3 * 366
+UK: Final = ZoneInfo("Europe/London")
 
 
 class ChallengeRefused(ValidationFailed):
@@ -258,6 +261,12 @@ class CheckedDecision:
 # --------------------------------------------------------------------------------- eligibility
 
 
+def _day(moment: datetime) -> str:
+    """A date as people in England read it: the day in UK local time, 5 March 2026."""
+    local = moment.astimezone(UK)
+    return f"{local.day} {local:%B %Y}"
+
+
 def _aware(moment: datetime, field: str) -> datetime:
     if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
         raise ChallengeRefused(
@@ -364,16 +373,16 @@ def check_windows(windows: Iterable[SubmissionWindow]) -> tuple[SubmissionWindow
         _aware(window.closes, "closes")
         if window.closes <= window.opens:
             raise ChallengeRefused(
-                f"A submission window closes ({window.closes:%d %B %Y}) before it opens "
-                f"({window.opens:%d %B %Y}).",
+                f"A submission window closes ({_day(window.closes)}) before it opens "
+                f"({_day(window.opens)}).",
                 reason="window",
                 field="windows",
             )
     for earlier, later in itertools.pairwise(ordered):
         if later.opens < earlier.closes:
             raise ChallengeRefused(
-                f"Submission windows overlap: one opens {later.opens:%d %B %Y} before the one "
-                f"before it closes {earlier.closes:%d %B %Y}.",
+                f"Submission windows overlap: one opens {_day(later.opens)} before the one "
+                f"before it closes {_day(earlier.closes)}.",
                 reason="window",
                 field="windows",
             )
@@ -394,13 +403,13 @@ def window_for(
             return window
     upcoming = [w for w in ordered if w.opens > received_at]
     next_one = (
-        f" The next window runs from {upcoming[0].opens:%d %B %Y} to {upcoming[0].closes:%d %B %Y}."
+        f" The next window runs from {_day(upcoming[0].opens)} to {_day(upcoming[0].closes)}."
         if upcoming
         else " No further window is published yet."
     )
     raise ChallengeRefused(
         "The authority considers expressions of interest only in the windows it publishes, and "
-        f"this one arrived on {received_at:%d %B %Y}, outside them." + next_one,
+        f"this one arrived on {_day(received_at)}, outside them." + next_one,
         reason="outside_window",
         field="received_at",
     )
@@ -598,7 +607,7 @@ def _notice(
     }[decision.outcome]
     lines = [
         f"{authority} has {verdict} the expression of interest from {challenger.name} "
-        f"on {decision.decided_at:%d %B %Y}.",
+        f"on {_day(decision.decided_at)}.",
         f"Reasons: {decision.reasons}",
     ]
     if decision.grounds:
@@ -614,6 +623,6 @@ def _notice(
     if start_from is not None and start_by is not None:
         lines.append(
             "A procurement exercise for the service will start between "
-            f"{start_from:%d %B %Y} and {start_by:%d %B %Y}."
+            f"{_day(start_from)} and {_day(start_by)}."
         )
     return "\n".join(lines)

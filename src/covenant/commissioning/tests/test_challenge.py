@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -179,9 +180,11 @@ def test_each_required_part_is_checked(field):
 
 # ------------------------------------------------------------------------------------ windows
 
+UK = ZoneInfo("Europe/London")
+# Windows as an authority publishes them: from the 1st to 23:59 on the last day, UK time.
 WINDOWS = (
-    SubmissionWindow(datetime(2026, 8, 1, tzinfo=UTC), datetime(2026, 8, 31, 23, 59, tzinfo=UTC)),
-    SubmissionWindow(datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 2, 28, 23, 59, tzinfo=UTC)),
+    SubmissionWindow(datetime(2026, 8, 1, tzinfo=UK), datetime(2026, 8, 31, 23, 59, tzinfo=UK)),
+    SubmissionWindow(datetime(2026, 2, 1, tzinfo=UK), datetime(2026, 2, 28, 23, 59, tzinfo=UK)),
 )
 
 
@@ -192,7 +195,7 @@ def test_without_windows_a_challenge_may_come_at_any_time():
 def test_a_challenge_inside_a_published_window_is_taken_and_the_clock_starts_at_its_close():
     clock = challenge_clock(D, POLICY, WINDOWS)
     assert clock.window == WINDOWS[1]
-    assert clock.starts == datetime(2026, 2, 28, 23, 59, tzinfo=UTC)
+    assert clock.starts == datetime(2026, 2, 28, 23, 59, tzinfo=UK)
     assert clock.tell_decision_date_by == clock.starts + days(30)
     assert clock.decision_due == clock.starts + days(60)
 
@@ -203,8 +206,8 @@ def test_a_challenge_outside_the_windows_is_refused_naming_the_next_one():
     assert caught.value.reason == "outside_window"
     assert caught.value.message == (
         "The authority considers expressions of interest only in the windows it publishes, and "
-        "this one arrived on 05 May 2026, outside them. The next window runs from "
-        "01 August 2026 to 31 August 2026."
+        "this one arrived on 5 May 2026, outside them. The next window runs from "
+        "1 August 2026 to 31 August 2026."
     )
     with pytest.raises(ChallengeRefused, match=r"No further window is published yet\."):
         window_for(datetime(2026, 12, 1, tzinfo=UTC), WINDOWS)
@@ -222,6 +225,13 @@ def test_bad_windows_are_refused(windows):
     with pytest.raises(ChallengeRefused) as caught:
         check_windows(windows)
     assert caught.value.reason == "window"
+
+
+def test_dates_in_messages_are_uk_days():
+    # 23:30 UTC on 30 June is 00:30 on 1 July in London (summer time)
+    late_evening = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
+    with pytest.raises(ChallengeRefused, match="arrived on 1 July 2026"):
+        window_for(late_evening, WINDOWS)
 
 
 def test_naive_times_are_refused():

@@ -384,3 +384,23 @@ def test_values_are_pounds_from_pence():
     assert ocds_value(0) == {"amount": 0, "currency": "GBP"}
     assert ocds_value(123_456) == {"amount": 1234.56, "currency": "GBP"}
     assert ocds_value(100) == {"amount": 1, "currency": "GBP"}
+
+
+def test_a_tender_publishes_the_award_criteria_the_evaluation_uses():
+    from covenant.commissioning.evaluation import Criterion, CriterionKind, award_criteria
+
+    criteria = award_criteria(
+        [
+            Criterion("price", "Price", CriterionKind.PRICE, 40),
+            Criterion("q1", "Service delivery", CriterionKind.QUALITY, 40),
+            Criterion("sv1", "Local jobs", CriterionKind.SOCIAL_VALUE, 20, "MAC 2.1"),
+        ],
+        price_method="difference_from_lowest",
+    )
+    releases = contracting_process_releases(
+        PREFIX, tender(award_criteria_details=criteria.describe())
+    )
+    validate_package(package_for(releases))
+    details = releases[0]["tender"]["awardCriteriaDetails"]
+    assert "Social value 20% (Local jobs [MAC 2.1] 20%)" in details
+    assert "maximum x (1 - (bid price - lowest price) / lowest price), not below 0" in details
