@@ -526,8 +526,10 @@ def build_demo(
             ("commissioner", "Carol Mills", council, [OrgRole.COMMISSIONER]),
             ("transport", "Terry Quinn", transport, [OrgRole.ADMIN, OrgRole.COORDINATOR]),
         ]
+        people: dict[str, User] = {}
         for name, full_name, organisation, roles in staff:
             person = _make_user(f"{name}@{DEMO_DOMAIN}", full_name)
+            people[name] = person
             for role in roles:
                 services.membership_grant(
                     actor=node_admin, organisation=organisation, email=person.email, role=role
@@ -542,6 +544,7 @@ def build_demo(
         )
 
         made = _volunteers(rng, lsoas, volunteers, progress)
+        _passports(node_admin, cvs, transport, pantry, people["verifier"], volunteer, seed)
         audit.record(
             actor=system,
             action="demo.load",
@@ -550,6 +553,32 @@ def build_demo(
             volunteers=made,
         )
     return DemoResult(Organisation.objects.count(), made + 1, demo_accounts())
+
+
+def _passports(
+    node_admin: User,
+    cvs: Organisation,
+    transport: Organisation,
+    pantry: Organisation,
+    verifier: User,
+    volunteer: User,
+    seed: int,
+) -> None:
+    """Every demo volunteer's passport (see `covenant.passport.demo`)."""
+    from covenant.passport.demo import build_passports, demo_issuers
+
+    build_passports(
+        node_admin=node_admin,
+        cvs=cvs,
+        transport=transport,
+        issuers=demo_issuers(pantry),
+        cvs_verifier=verifier,
+        named_volunteer=volunteer,
+        volunteers=list(
+            User.objects.filter(volunteer__isnull=False).exclude(pk=volunteer.pk).order_by("email")
+        ),
+        seed=seed,
+    )
 
 
 def _volunteers(

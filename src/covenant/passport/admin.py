@@ -1,6 +1,7 @@
 """Admin screens for node administrators. Everything here is read-only: keys, trust and
 credentials change only through services (which check permission and write the audit log),
-and no sealed column (private keys, issued credentials) or status bitstring is ever shown."""
+and no sealed column (private keys, issued credentials, evidence notes), status bitstring or
+published status-list JWT is ever shown."""
 
 from __future__ import annotations
 
@@ -89,10 +90,12 @@ class CredentialAdmin(ReadOnlyAdmin):
         "issuer_key",
         "issued_by",
         "issued_at",
+        "valid_from",
         "expires_at",
         "state",
         "state_reason",
         "state_changed_at",
+        "content_purged_at",
         "revocation_list",
         "revocation_index",
         "suspension_list",
@@ -112,4 +115,15 @@ class HolderKeyAdmin(ReadOnlyAdmin):
 class StatusListAdmin(ReadOnlyAdmin):
     list_display = ["path", "organisation", "purpose", "number", "allocated", "size", "updated_at"]
     list_filter = ["purpose"]
-    fields = ["organisation", "purpose", "number", "size", "allocated", "path", "updated_at"]
+    fields = [
+        "organisation",
+        "purpose",
+        "number",
+        "size",
+        "allocated",
+        "path",
+        "version",
+        "changed_at",
+        "published_at",
+        "updated_at",
+    ]

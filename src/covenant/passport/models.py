@@ -23,6 +23,7 @@ from .status_list import DEFAULT_SIZE, MIN_ENTRIES
 ISSUER_KEY_PURPOSE = "issuer-key"
 HOLDER_KEY_PURPOSE = "holder-key"
 CREDENTIAL_PURPOSE = "credential"
+EVIDENCE_NOTE_PURPOSE = "evidence-note"
 
 
 class Algorithm(models.TextChoices):
@@ -191,6 +192,26 @@ class StatusPurpose(models.TextChoices):
     SUSPENSION = "suspension", "Suspension"
 
 
+class ChangeReason(models.TextChoices):
+    """Why an issuer revoked or suspended a credential. A fixed list, not free text: the holder
+    reads it, and free text about a DBS check could carry what the check found."""
+
+    ISSUED_IN_ERROR = "issued_in_error", "It was issued in error"
+    SUPERSEDED = "superseded", "A newer credential replaces it"
+    NO_LONGER_ACCURATE = "no_longer_accurate", "What it says is no longer accurate"
+    UNDER_REVIEW = "under_review", "The issuer is reviewing it"
+    HOLDER_REQUEST = "holder_request", "The volunteer asked for it"
+
+
+REVOCATION_REASONS = (
+    ChangeReason.ISSUED_IN_ERROR,
+    ChangeReason.SUPERSEDED,
+    ChangeReason.NO_LONGER_ACCURATE,
+    ChangeReason.HOLDER_REQUEST,
+)
+SUSPENSION_REASONS = (ChangeReason.UNDER_REVIEW, ChangeReason.HOLDER_REQUEST)
+
+
 class StatusList(models.Model):
     """One published W3C Bitstring Status List of an issuing organisation.
 
@@ -213,6 +234,18 @@ class StatusList(models.Model):
     path = models.CharField(
         max_length=200, unique=True, help_text="Where the node publishes it (URL path)."
     )
+    version = models.PositiveIntegerField(
+        default=0, help_text="Counts the changes to the status bits (not to allocations)."
+    )
+    changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a status bit last changed (the list's validFrom)."
+    )
+    # The signed document as last published, re-signed when the bits or the signing key change
+    # and well before it expires; `published_version` is the `version` it was signed from.
+    published_jwt = models.TextField(blank=True, editable=False)
+    published_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    published_kid = models.CharField(max_length=64, blank=True, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -241,7 +274,14 @@ class StatusList(models.Model):
 
 class Credential(models.Model):
     """A credential the node issued to a volunteer. Its claims live only inside the sealed
-    SD-JWT, so a database reader learns that a check exists, not what it says."""
+    SD-JWT, so a database reader learns that a check exists, not what it says. Only its
+    validity dates are in the clear, because standing, renewal and retention are computed
+    from them; they start on the date of the check (for a DBS check, its certificate's date,
+    an allow-listed field).
+
+    Retention (`lifecycle`): the verifier's note about the evidence is erased 180 days after
+    issue; the sealed SD-JWT is erased 180 days after the credential was revoked or expired,
+    leaving only the record that it existed (`content_purged_at` says when)."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     holder = models.ForeignKey(
@@ -265,11 +305,16 @@ class Credential(models.Model):
         related_name="+",
     )
     issued_at = models.DateTimeField()
+    valid_from = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its validity started: the date of the check or training it records.",
+    )
     expires_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(
         max_length=10, choices=CredentialState.choices, default=CredentialState.ACTIVE
     )
-    state_reason = models.CharField(max_length=300, blank=True)
+    state_reason = models.CharField(max_length=300, blank=True, choices=ChangeReason.choices)
     state_changed_at = models.DateTimeField(null=True, blank=True)
     revocation_list = models.ForeignKey(
         StatusList, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -280,12 +325,17 @@ class Credential(models.Model):
     )
     suspension_index = models.PositiveIntegerField(null=True, blank=True)
     sd_jwt_sealed = models.BinaryField(editable=False)
+    content_purged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the issued SD-JWT was erased under retention."
+    )
+    evidence_note_sealed = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-issued_at", "-id"]
         indexes = [
             models.Index(fields=["holder", "state"]),
             models.Index(fields=["organisation", "issued_at"]),
+            models.Index(fields=["expires_at"], name="passport_credential_expiry"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -309,6 +359,15 @@ class Credential(models.Model):
     def context(self) -> str:
         return f"{CREDENTIAL_PURPOSE}:{self.uid}"
 
+    @property
+    def evidence_context(self) -> str:
+        return f"{EVIDENCE_NOTE_PURPOSE}:{self.uid}"
+
+    @property
+    def has_content(self) -> bool:
+        """False once retention erased the issued SD-JWT."""
+        return self.content_purged_at is None and bool(self.sd_jwt_sealed)
+
     def sd_jwt(self) -> str:
         """The issued SD-JWT (compact form), opened from its sealed copy."""
         return keystore.open_sealed(bytes(self.sd_jwt_sealed), context=self.context).decode("ascii")
@@ -316,6 +375,19 @@ class Credential(models.Model):
     def sd_jwt_store(self, compact: str) -> None:
         """Seal and keep the issued SD-JWT (the caller saves the row)."""
         self.sd_jwt_sealed = keystore.seal(compact.encode("ascii"), context=self.context)
+
+    def evidence_note(self) -> str:
+        """The issuing verifier's note about the evidence ("" if none, or erased)."""
+        if not self.evidence_note_sealed:
+            return ""
+        sealed = bytes(self.evidence_note_sealed)
+        return keystore.open_sealed(sealed, context=self.evidence_context).decode("utf-8")
+
+    def evidence_note_store(self, note: str) -> None:
+        """Seal and keep the note (the caller saves the row); an empty note keeps nothing."""
+        self.evidence_note_sealed = (
+            keystore.seal(note.encode("utf-8"), context=self.evidence_context) if note else None
+        )
 
 
 class HolderKeyCustody(models.TextChoices):

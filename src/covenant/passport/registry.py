@@ -561,6 +561,28 @@ def node_type_vct(base_url: str, slug: str) -> str:
     return f"{base_url.rstrip('/')}/vct/{slug}/1"
 
 
+# --- when validity starts --------------------------------------------------------------------
+
+# The claim whose date starts a type's validity: the day of the check, not the day it was put
+# on the passport, so a DBS check from last year runs out three years after its certificate.
+# A type not named here starts from its `completed_on` claim if it has one (every training
+# type, built-in or node-added), else from the moment of issue.
+VALIDITY_STARTS: Final = {
+    f"{VCT_PREFIX}identity-check:1": "checked_on",
+    DBS_CHECK_VCT: "issue_date",
+    f"{VCT_PREFIX}driving-licence-check:1": "checked_on",
+}
+
+
+def validity_start_claim(vct: str, specs: Sequence[ClaimSpec]) -> str | None:
+    """The date claim a credential's validity runs from, or None (it runs from issue)."""
+    dates = {spec.name for spec in specs if spec.type == ClaimType.DATE}
+    named = VALIDITY_STARTS.get(vct)
+    if named in dates:
+        return named
+    return "completed_on" if "completed_on" in dates else None
+
+
 # --- cross-field rules -----------------------------------------------------------------------
 
 
@@ -764,7 +786,7 @@ def claims_validate(
         value = claims.get(spec.name)
         if _empty(value):
             if spec.required:
-                errors.setdefault(spec.name, []).append(_missing(spec))
+                errors.setdefault(spec.name, []).append(missing_message(spec))
             continue
         try:
             clean[spec.name] = _clean(spec, value, on)
@@ -774,7 +796,7 @@ def claims_validate(
             if _empty(clean[spec.name]):
                 del clean[spec.name]
                 if spec.required:
-                    errors.setdefault(spec.name, []).append(_missing(spec))
+                    errors.setdefault(spec.name, []).append(missing_message(spec))
     rule = CROSS_FIELD_RULES.get(vct)
     if rule is not None and not errors:
         for name, message in rule(clean).items():
@@ -785,10 +807,51 @@ def claims_validate(
     return clean
 
 
-def _missing(spec: ClaimSpec) -> str:
+def missing_message(spec: ClaimSpec) -> str:
+    """What to say when a required claim is left empty."""
     if spec.type in (ClaimType.CHOICE, ClaimType.CHOICES, ClaimType.BOOLEAN):
         return f"Choose {spec.label.lower()}."
     return f"Enter {spec.label.lower()}."
+
+
+# --- showing claims --------------------------------------------------------------------------
+
+
+def _display(spec: ClaimSpec, value: Any) -> str:
+    if spec.type == ClaimType.BOOLEAN and isinstance(value, bool):
+        return "Yes" if value else "No"
+    if spec.type == ClaimType.DATE and isinstance(value, str) and _DATE.match(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return value
+        return f"{day.day} {day:%B %Y}"
+    if spec.type == ClaimType.CHOICE and isinstance(value, str):
+        return spec.label_of(value)
+    if isinstance(value, list):
+        if spec.type == ClaimType.CHOICES:
+            return ", ".join(spec.label_of(str(v)) for v in value)
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def claims_display(
+    specs: Sequence[ClaimSpec], claims: Mapping[str, Any]
+) -> list[tuple[str, str, str]]:
+    """The claims as a person reads them, in the type's order: (name, label, text). Choices
+    show their labels, dates are written out, yes/no is a word. A claim the type does not
+    define (from an older definition) is shown under its own name, never hidden."""
+    rows: list[tuple[str, str, str]] = []
+    for spec in specs:
+        if spec.name in claims:
+            rows.append((spec.name, spec.label, _display(spec, claims[spec.name])))
+    known = {spec.name for spec in specs}
+    for name in claims:
+        if name not in known:
+            value = claims[name]
+            text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            rows.append((name, name.replace("_", " ").capitalize(), text))
+    return rows
 
 
 # --- reading a stored definition -------------------------------------------------------------

@@ -8,13 +8,15 @@ Who may do what, and why:
   a compromise).
 - Trust: only the node administrator changes which issuers the node trusts for which types,
   because every verifier on the node relies on it; and only they re-seal secrets after the
-  key-encryption key changes.
+  key-encryption key changes, or run the retention purge by hand (it also runs on schedule).
 - Types: the CVS (staff and node administrator) adds the node's own training types.
-- Credentials: a verifier of an organisation issues, revokes and suspends its credentials, and
-  only of types the organisation may issue (`selectors.organisation_may_issue`), never to
-  themself. A credential
+- Credentials: a verifier of an organisation issues its credentials, only of types the
+  organisation may issue (`selectors.organisation_may_issue`), never to themself. Its
+  verifiers and administrators revoke, suspend and reinstate what it issued (an administrator
+  may need to act when the verifier who issued has left); nobody suspends or reinstates their
+  own credential, so a suspension cannot be lifted by the person it is about. A credential
   is seen by its holder and by verifiers of the organisation that issued it; nobody else,
-  not even the CVS, sees it without the holder sharing it.
+  not even the CVS, sees it without the holder sharing it. Only the holder downloads it.
 - Holder keys belong to the volunteer alone.
 """
 
@@ -68,14 +70,17 @@ def _may_issue_type(actor: Actor, obj: Any) -> bool:
 
 
 _VERIFIER = org_role(OrgRole.VERIFIER)
+_ISSUER_STAFF = org_role(OrgRole.VERIFIER, OrgRole.ADMIN)
 
 rule("passport.keys.rotate")(any_of(org_role(OrgRole.ADMIN), node_role(*NODE_ADMIN)))
 rule("passport.keys.retire")(any_of(org_role(OrgRole.ADMIN), node_role(*NODE_ADMIN)))
 rule("passport.trust.manage")(node_role(*NODE_ADMIN))
 rule("passport.kek.rewrap")(node_role(*NODE_ADMIN))
+rule("passport.retention.run")(node_role(*NODE_ADMIN))
 rule("passport.types.manage")(node_role(*CVS))
 rule("passport.credential.issue")(all_of(_VERIFIER, _not_holder, _may_issue_type))
 rule("passport.credential.view")(any_of(_holder, _VERIFIER))
-rule("passport.credential.revoke")(_VERIFIER)
-rule("passport.credential.suspend")(_VERIFIER)
+rule("passport.credential.download")(_holder)
+rule("passport.credential.revoke")(_ISSUER_STAFF)
+rule("passport.credential.suspend")(all_of(_ISSUER_STAFF, _not_holder))
 rule("passport.holder_key.manage")(_holder)

@@ -3,12 +3,27 @@ rules share."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
 from django.db.models import Q, QuerySet
 
+from covenant.core import authz
 from covenant.core.errors import Conflict, NotFound
-from covenant.core.models import Organisation, VerificationStatus
+from covenant.core.models import Organisation, OrgRole, User, VerificationStatus
 
-from .models import CredentialType, IssuerKey, StatusList, StatusPurpose, TrustedIssuer
+from . import lifecycle
+from .models import (
+    Credential,
+    CredentialState,
+    CredentialType,
+    IssuerKey,
+    StatusList,
+    StatusPurpose,
+    TrustedIssuer,
+)
 from .registry import IssuerPolicy
 
 
@@ -98,3 +113,142 @@ def external_issuers_trusted_for(credential_type: CredentialType) -> QuerySet[Tr
 
 def status_lists_of(organisation: Organisation, purpose: StatusPurpose) -> QuerySet[StatusList]:
     return StatusList.objects.filter(organisation=organisation, purpose=purpose).order_by("number")
+
+
+def status_list_at(path: str) -> StatusList | None:
+    """The list published at a URL path (each list keeps the path it was first given)."""
+    return StatusList.objects.select_related("organisation").filter(path=path).first()
+
+
+# --- issuing ---------------------------------------------------------------------------------
+
+
+def volunteer_by_email(email: str) -> User | None:
+    """The account with exactly this e-mail address (case aside), if it is open. There is no
+    search and no list: a verifier must already know whom they are checking."""
+    cleaned = email.strip()
+    if not cleaned or "\x00" in cleaned:
+        return None
+    return User.objects.filter(email__iexact=cleaned, is_active=True).first()
+
+
+def issuing_organisations(actor: Any) -> list[Organisation]:
+    """The verified organisations the actor issues for (as a verifier), by name."""
+    ids = authz.as_actor(actor).organisations_with(OrgRole.VERIFIER)
+    return list(
+        Organisation.objects.filter(
+            pk__in=ids, verification_status=VerificationStatus.VERIFIED
+        ).order_by("name")
+    )
+
+
+def issuable_types(organisation: Organisation) -> list[CredentialType]:
+    """The types an organisation may issue, as people browse them."""
+    return [t for t in credential_types() if organisation_may_issue(organisation, t)]
+
+
+# --- holding ---------------------------------------------------------------------------------
+
+
+def credentials_of_holder(holder: User) -> QuerySet[Credential]:
+    """A volunteer's credentials, newest first, with what the passport page shows."""
+    return Credential.objects.filter(holder=holder).select_related(
+        "credential_type", "organisation"
+    )
+
+
+@dataclass(frozen=True)
+class HeldCredential:
+    credential: Credential
+    standing: lifecycle.Standing
+
+    @property
+    def standing_label(self) -> str:
+        return lifecycle.STANDING_LABELS[self.standing]
+
+    @property
+    def tag_colour(self) -> str:
+        return lifecycle.STANDING_TAG_COLOURS[self.standing]
+
+
+@dataclass(frozen=True)
+class Passport:
+    credentials: list[HeldCredential]
+    forecast: list[lifecycle.ForecastItem]
+
+
+def held(credential: Credential, *, now: datetime) -> HeldCredential:
+    return HeldCredential(
+        credential,
+        lifecycle.standing(
+            state=credential.state,
+            expires_at=credential.expires_at,
+            renewal_window_days=credential.credential_type.renewal_window_days,
+            now=now,
+        ),
+    )
+
+
+def passport_of(holder: User, *, now: datetime) -> Passport:
+    """A volunteer's passport at `now`: each credential with its standing, and the renewal
+    forecast across all of them."""
+    credentials = list(credentials_of_holder(holder))
+    forecast = lifecycle.renewal_forecast(
+        (
+            lifecycle.Held(
+                key=str(c.uid),
+                name=c.credential_type.name,
+                state=c.state,
+                expires_at=c.expires_at,
+                renewal_window_days=c.credential_type.renewal_window_days,
+            )
+            for c in credentials
+        ),
+        now=now,
+    )
+    return Passport([held(c, now=now) for c in credentials], forecast)
+
+
+def credential_visible(actor: Any, uid: UUID | str) -> Credential | None:
+    """The credential if the actor may see it at all: its holder and its issuer's verifiers
+    (claims and all), and its issuer's administrators (who may revoke it, without seeing its
+    claims). None for anyone else, so its existence is not disclosed."""
+    credential = (
+        Credential.objects.select_related("credential_type", "organisation", "holder")
+        .filter(uid=uid)
+        .first()
+    )
+    if credential is None:
+        return None
+    if authz.allows(actor, "passport.credential.view", credential) or authz.allows(
+        actor, "passport.credential.revoke", credential
+    ):
+        return credential
+    return None
+
+
+def credentials_issued_to(actor: Any, holder: User) -> QuerySet[Credential]:
+    """What the actor's organisations (where they verify or administer) issued to a volunteer."""
+    ids = authz.as_actor(actor).organisations_with(OrgRole.VERIFIER, OrgRole.ADMIN)
+    return credentials_of_holder(holder).filter(organisation_id__in=ids)
+
+
+def holder_credential(holder: User, vct: str, *, now: datetime) -> Credential:
+    """The credential of a type a volunteer would present: the newest that is active, not
+    expired and still holds its content. Its compact SD-JWT is `credential.sd_jwt()`."""
+    found = (
+        credentials_of_holder(holder)
+        .filter(
+            credential_type__vct=vct,
+            state=CredentialState.ACTIVE,
+            content_purged_at__isnull=True,
+        )
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by("-issued_at", "-id")
+        .first()
+    )
+    if found is None:
+        raise NotFound(
+            f"{holder.display_name} holds no valid credential of type '{vct}'.", field="vct"
+        )
+    return found

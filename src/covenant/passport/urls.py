@@ -1,14 +1,44 @@
 from django.urls import path
 
-from . import views
+from .views import holding, issuing, published
 
 app_name = "passport"
 urlpatterns = [
-    path(".well-known/jwks.json", views.jwks, name="jwks"),
-    path(".well-known/did.json", views.did_document, name="did"),
+    path(".well-known/jwks.json", published.jwks, name="jwks"),
+    path(".well-known/did.json", published.did_document, name="did"),
     path(
         ".well-known/jwt-vc-issuer/issuers/<int:organisation_id>",
-        views.issuer_metadata,
+        published.issuer_metadata,
         name="issuer_metadata",
     ),
+    # Every list is served at the path stored with it (StatusList.path).
+    path("status-lists/<path:rest>", published.status_list, name="status_list"),
+    path("passport/", holding.passport, name="mine"),
+    path("passport/credentials/<uuid:uid>/", holding.credential_detail, name="credential"),
+    path(
+        "passport/credentials/<uuid:uid>/download",
+        holding.credential_download,
+        name="credential_download",
+    ),
+    path(
+        "passport/credentials/<uuid:uid>/revoke",
+        issuing.credential_state_change,
+        {"action": "revoke"},
+        name="credential_revoke",
+    ),
+    path(
+        "passport/credentials/<uuid:uid>/suspend",
+        issuing.credential_state_change,
+        {"action": "suspend"},
+        name="credential_suspend",
+    ),
+    path(
+        "passport/credentials/<uuid:uid>/reinstate",
+        issuing.credential_state_change,
+        {"action": "reinstate"},
+        name="credential_reinstate",
+    ),
+    path("passport/issue/", issuing.issue_start, name="issue_start"),
+    path("passport/issue/details/", issuing.issue_details, name="issue_details"),
+    path("passport/issued/", issuing.issued, name="issued"),
 ]

@@ -12,11 +12,18 @@ Identifiers are built on `COVENANT_BASE_URL` (an origin, checked at start-up):
 
 Only keys not yet retired are published; a rotated-out key stays, so what it signed still
 verifies.
+
+Each status list is published at its stored path (``<base>/status-lists/<organisation
+id>/<purpose>/<number>``) as a W3C `BitstringStatusListCredential`; `status_list_document` is
+that credential before it is signed (services sign it; see `credential_status` for the JWT).
+Its `validFrom` is when a status in it last changed (or when the list was made), never the
+time of the request, so the document says nothing about when credentials were issued.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
@@ -24,7 +31,12 @@ from django.conf import settings
 from covenant.core.models import Organisation
 
 from . import selectors
-from .models import IssuerKey
+from .models import IssuerKey, StatusList
+from .status_list import StatusList as Bitstring
+from .status_list import status_list_credential
+
+#: How long a verifier should keep a fetched status list before fetching it again.
+STATUS_LIST_TTL_MS: Final = 60_000
 
 DID_CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/jwk/v1"]
 
@@ -88,3 +100,18 @@ def issuer_metadata(organisation: Organisation) -> dict[str, Any] | None:
     if not keys:
         return None
     return {"issuer": issuer_id(organisation), "jwks": {"keys": keys}}
+
+
+def status_list_document(
+    status_list: StatusList, *, valid_until: datetime | None = None
+) -> dict[str, Any]:
+    """A status list as an (unsigned) `BitstringStatusListCredential`."""
+    return status_list_credential(
+        url=status_list.url,
+        issuer=issuer_id(status_list.organisation_id),
+        purpose=status_list.purpose,
+        status_list=Bitstring(bytes(status_list.bits)),
+        valid_from=status_list.changed_at or status_list.created_at,
+        valid_until=valid_until,
+        ttl_ms=STATUS_LIST_TTL_MS,
+    )

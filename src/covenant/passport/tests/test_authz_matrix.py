@@ -119,6 +119,7 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "passport.keys.retire": {**dict.fromkeys(ORG_OWNED, ORG_KEYS), REST: NODE_ADMINS},
     "passport.trust.manage": {REST: NODE_ADMINS},
     "passport.kek.rewrap": {REST: NODE_ADMINS},
+    "passport.retention.run": {REST: NODE_ADMINS},
     "passport.types.manage": {REST: CVS},
     "passport.credential.issue": {
         ISSUE_OPEN: ISSUER_STAFF,
@@ -142,12 +143,26 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
         HOLDER_KEY_OWN: HOLDER,
         REST: NOBODY,
     },
-    "passport.credential.revoke": {
-        **dict.fromkeys((ORG, KEY, *CREDENTIALS, *ISSUES, ISSUE_TO_SELF), ISSUER_STAFF),
+    # Only the holder downloads their credential in full.
+    "passport.credential.download": {
+        CRED_OWN: HOLDER,
+        ISSUE_TO_SELF: HOLDER,
+        USER_SELF: HOLDER,
+        HOLDER_KEY_OWN: HOLDER,
         REST: NOBODY,
     },
+    # Verifiers and administrators of the issuing organisation revoke what it issued ...
+    "passport.credential.revoke": {
+        **dict.fromkeys(
+            (ORG, KEY, *CREDENTIALS, *ISSUES, ISSUE_TO_SELF), ISSUER_STAFF | ADMIN_SAME
+        ),
+        REST: NOBODY,
+    },
+    # ... and suspend or reinstate it, but never a credential of their own.
     "passport.credential.suspend": {
-        **dict.fromkeys((ORG, KEY, *CREDENTIALS, *ISSUES, ISSUE_TO_SELF), ISSUER_STAFF),
+        **dict.fromkeys((ORG, KEY, CRED_OTHER, *ISSUES), ISSUER_STAFF | ADMIN_SAME),
+        CRED_OWN: SCOPED,
+        ISSUE_TO_SELF: SCOPED,
         REST: NOBODY,
     },
     "passport.holder_key.manage": {
