@@ -49,6 +49,14 @@ THE RULE
    passed over, and the next application (which may ask for less) is considered. No award is
    ever more than the request, and the awards never add up to more than the budget.
 
+What if
+-------
+
+`what_if` runs the same round again with another need weight and gives, for every application,
+what it would get and where it would rank instead, in a sentence ("With need counted at 70%
+instead of 40%: £12,000 instead of £0 (£12,000 more); ranked 31st instead of 58th."), and for
+the round how many would gain or lose and what the most deprived areas would get.
+
 What is guaranteed
 ------------------
 

@@ -410,7 +410,7 @@ def feasible(apps: list[Application], rules: Rules, eligible: set[str]) -> bool:
     return False
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(rounds())
 def test_minimum_share_is_honoured_whenever_feasible(
     case: tuple[list[Application], Rules],
