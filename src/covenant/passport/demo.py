@@ -280,6 +280,17 @@ def _done_on(rng: random.Random, credential_type: CredentialType) -> str:
     return _ago(rng.randint(1, int(validity * 1.04)))
 
 
+_SPECS: dict[tuple[int, str], tuple[registry.ClaimSpec, ...]] = {}
+
+
+def _specs(credential_type: CredentialType) -> tuple[registry.ClaimSpec, ...]:
+    """A type's parsed claims definition, parsed once per load rather than per credential."""
+    key = (credential_type.pk, str(credential_type.claims))
+    if key not in _SPECS:
+        _SPECS[key] = credential_type.claim_specs()
+    return _SPECS[key]
+
+
 def _plan_for(
     rng: random.Random,
     holder: User,
@@ -299,11 +310,15 @@ def _plan_for(
     planned = []
     for slug, organisation in chosen:
         credential_type = types[slug]
+        specs = _specs(credential_type)
         done = _done_on(rng, credential_type)
-        claims = credential_type.claims_validate(_claims(slug, rng, holder, done, organisation))
-        start_claim = registry.validity_start_claim(
-            credential_type.vct, credential_type.claim_specs()
+        claims = registry.claims_validate(
+            _claims(slug, rng, holder, done, organisation),
+            specs,
+            vct=credential_type.vct,
+            type_name=credential_type.name,
         )
+        start_claim = registry.validity_start_claim(credential_type.vct, specs)
         checked = _midnight(done)
         issued_at = min(
             now - timedelta(minutes=5),

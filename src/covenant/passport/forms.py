@@ -165,14 +165,13 @@ def _claim_field(spec: ClaimSpec) -> forms.Field:
         attrs.update({"inputmode": mode, "class": "govuk-input--width-5", "spellcheck": "false"})
     elif spec.max_length <= 20:
         attrs["class"] = "govuk-input--width-20"
+    pattern_hint = (
+        f"{spec.pattern_hint[:1].upper()}{spec.pattern_hint[1:]}." if spec.pattern_hint else ""
+    )
     if spec.type == ClaimType.STRINGS:
-        hint = " ".join(
-            part
-            for part in (hint, spec.pattern_hint.capitalize(), "Separate them with commas.")
-            if part
-        )
-    elif spec.pattern_hint and not hint:
-        hint = spec.pattern_hint[0].upper() + spec.pattern_hint[1:] + "."
+        hint = " ".join(part for part in (hint, pattern_hint, "Separate them with commas.") if part)
+    elif pattern_hint and not hint:
+        hint = pattern_hint
     return forms.CharField(
         label=spec.label,
         required=required,

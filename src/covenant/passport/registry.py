@@ -636,19 +636,19 @@ class _Refused(Exception):
 
 def _clean_string(spec: ClaimSpec, value: object) -> str:
     if not isinstance(value, str):
-        raise _Refused(f"Enter {spec.label.lower()} as text.")
+        raise _Refused(f"Enter {in_sentence(spec.label)} as text.")
     text = " ".join(value.split())
     if spec.pattern is not None:
         text = text.replace(" ", "")
     if not text:
-        raise _Refused(f"Enter {spec.label.lower()}.")
+        raise _Refused(f"Enter {in_sentence(spec.label)}.")
     if len(text) > spec.max_length:
         raise _Refused(f"{spec.label} must be {spec.max_length} characters or fewer.")
     if "\x00" in text:
         raise _Refused(f"{spec.label} contains a character that is not allowed.")
     if spec.pattern is not None and re.fullmatch(spec.pattern, text) is None:
         hint = f": {spec.pattern_hint}" if spec.pattern_hint else ""
-        raise _Refused(f"'{text}' is not a valid {spec.label.lower()}{hint}.")
+        raise _Refused(f"'{text}' is not a valid {in_sentence(spec.label)}{hint}.")
     return text
 
 
@@ -661,7 +661,7 @@ def _clean_date(spec: ClaimSpec, value: object, today: date) -> str:
         except ValueError:
             raise _Refused(f"{spec.label} must be a real date, like 2024-03-31.") from None
     else:
-        raise _Refused(f"Enter {spec.label.lower()} as a date, like 2024-03-31.")
+        raise _Refused(f"Enter {in_sentence(spec.label)} as a date, like 2024-03-31.")
     if spec.not_future and parsed > today:
         raise _Refused(f"{spec.label} cannot be in the future.")
     if parsed.year < 1900:
@@ -671,7 +671,7 @@ def _clean_date(spec: ClaimSpec, value: object, today: date) -> str:
 
 def _clean_number(spec: ClaimSpec, value: object) -> int | float:
     if isinstance(value, bool):
-        raise _Refused(f"Enter {spec.label.lower()} as a number.")
+        raise _Refused(f"Enter {in_sentence(spec.label)} as a number.")
     number: int | float
     if isinstance(value, int | float):
         number = value
@@ -680,17 +680,17 @@ def _clean_number(spec: ClaimSpec, value: object) -> int | float:
             number = int(value.strip()) if spec.type == ClaimType.INTEGER else float(value.strip())
         except ValueError:
             kind = "a whole number" if spec.type == ClaimType.INTEGER else "a number"
-            raise _Refused(f"Enter {spec.label.lower()} as {kind}.") from None
+            raise _Refused(f"Enter {in_sentence(spec.label)} as {kind}.") from None
     else:
-        raise _Refused(f"Enter {spec.label.lower()} as a number.")
+        raise _Refused(f"Enter {in_sentence(spec.label)} as a number.")
     if spec.type == ClaimType.INTEGER:
         if isinstance(number, float):
             if not number.is_integer():
-                raise _Refused(f"Enter {spec.label.lower()} as a whole number.")
+                raise _Refused(f"Enter {in_sentence(spec.label)} as a whole number.")
             number = int(number)
     else:
         if number != number or number in (float("inf"), float("-inf")):
-            raise _Refused(f"Enter {spec.label.lower()} as a number.")
+            raise _Refused(f"Enter {in_sentence(spec.label)} as a number.")
         number = round(float(number), 2)
         if number.is_integer():
             number = int(number)
@@ -709,7 +709,7 @@ def _clean_choice(spec: ClaimSpec, value: object) -> str:
     allowed = [c.value for c in spec.values]
     if not isinstance(value, str) or value not in allowed:
         raise _Refused(
-            f"Choose {spec.label.lower()} from: {', '.join(c.label for c in spec.values)}."
+            f"Choose {in_sentence(spec.label)} from: {', '.join(c.label for c in spec.values)}."
         )
     return value
 
@@ -718,15 +718,15 @@ def _clean_list(spec: ClaimSpec, value: object) -> list[str]:
     if isinstance(value, str):
         value = [part for part in re.split(r"[,\s]+", value) if part]
     if not isinstance(value, list | tuple):
-        raise _Refused(f"Give {spec.label.lower()} as a list.")
+        raise _Refused(f"Give {in_sentence(spec.label)} as a list.")
     if len(value) > MAX_VALUES:
-        raise _Refused(f"Give at most {MAX_VALUES} {spec.label.lower()}.")
+        raise _Refused(f"Give at most {MAX_VALUES} {in_sentence(spec.label)}.")
     if spec.type == ClaimType.CHOICES:
         order = [c.value for c in spec.values]
         unknown = [v for v in value if not isinstance(v, str) or v not in order]
         if unknown:
             raise _Refused(
-                f"'{unknown[0]}' is not one of the {spec.label.lower()}. Choose from: "
+                f"'{unknown[0]}' is not one of the {in_sentence(spec.label)}. Choose from: "
                 f"{', '.join(c.label for c in spec.values)}."
             )
         chosen = set(value)
@@ -742,7 +742,7 @@ def _clean(spec: ClaimSpec, value: object, today: date) -> Any:
         return _clean_date(spec, value, today)
     if spec.type == ClaimType.BOOLEAN:
         if not isinstance(value, bool):
-            raise _Refused(f"Answer yes or no for {spec.label.lower()}.")
+            raise _Refused(f"Answer yes or no for {in_sentence(spec.label)}.")
         return value
     if spec.type in (ClaimType.INTEGER, ClaimType.NUMBER):
         return _clean_number(spec, value)
@@ -810,8 +810,26 @@ def claims_validate(
 def missing_message(spec: ClaimSpec) -> str:
     """What to say when a required claim is left empty."""
     if spec.type in (ClaimType.CHOICE, ClaimType.CHOICES, ClaimType.BOOLEAN):
-        return f"Choose {spec.label.lower()}."
-    return f"Enter {spec.label.lower()}."
+        return f"Choose {in_sentence(spec.label)}."
+    return f"Enter {in_sentence(spec.label)}."
+
+
+# --- names in sentences -----------------------------------------------------------------------
+
+
+def in_sentence(name: str) -> str:
+    """A type's name inside a sentence: "identity check", but "DBS check" and "MiDAS ..."
+    keep the capitals of an initialism."""
+    first = name.split(" ", 1)[0]
+    if sum(1 for c in first if c.isupper()) > 1:
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def with_article(name: str) -> str:
+    """ "a DBS check", "an identity check": the name in a sentence with its article."""
+    words = in_sentence(name)
+    return f"{'an' if words[:1] in ('a', 'e', 'i', 'o', 'u') else 'a'} {words}"
 
 
 # --- showing claims --------------------------------------------------------------------------

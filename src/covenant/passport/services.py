@@ -630,8 +630,8 @@ def _issuing_organisation(
     if not candidates:
         authz.require(actor, "passport.credential.issue", None)  # raises, with the usual words
     raise ValidationFailed(
-        f"You are a verifier for {len(candidates)} organisations that may issue a "
-        f"{credential_type.name}. Choose which one issues it.",
+        f"You are a verifier for {len(candidates)} organisations that may issue "
+        f"{registry.with_article(credential_type.name)}. Choose which one issues it.",
         field="organisation",
     )
 
@@ -677,8 +677,9 @@ def _validity(
     expires_at = lifecycle.validity_end(start, credential_type.validity_days)
     if expires_at is not None and expires_at <= issued_at:
         raise ValidationFailed(
-            f"This {credential_type.name} ran out on {_long_date(expires_at)}: it lasts "
-            f"{credential_type.validity_days} days. Check the date, or record a newer one.",
+            f"This {registry.in_sentence(credential_type.name)} ran out on "
+            f"{_long_date(expires_at)}: it lasts {credential_type.validity_days} days. Check "
+            "the date, or record a newer one.",
             field=field_name,
         )
     return start, expires_at

@@ -16,6 +16,7 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from django_tasks import task
 
+from . import registry
 from .models import Credential, CredentialState
 from .services import credentials_retention_purge
 
@@ -38,15 +39,15 @@ def credential_added_notify(credential_id: int) -> int:
     credential = _credential(credential_id)
     if credential is None or not credential.holder.is_active:
         return 0
-    name = credential.credential_type.name
+    name = registry.with_article(credential.credential_type.name)
     body = (
         f"Hello {credential.holder.display_name},\n\n"
-        f"{credential.organisation.name} has added a {name} to your volunteer passport.\n\n"
+        f"{credential.organisation.name} has added {name} to your volunteer passport.\n\n"
         f"See it, and download it for a wallet app, on your passport page:\n{_passport_url()}\n\n"
         "If you did not expect this, tell the organisation."
     )
     return send_mail(
-        f"A {name} was added to your volunteer passport",
+        f"{name[:1].upper()}{name[1:]} was added to your volunteer passport",
         body,
         settings.DEFAULT_FROM_EMAIL,
         [credential.holder.email],
@@ -67,7 +68,7 @@ def credential_state_notify(credential_id: int) -> int:
     if credential is None or not credential.holder.is_active:
         return 0
     word = _STATE_WORDS[CredentialState(credential.state)]
-    name = credential.credential_type.name
+    name = registry.in_sentence(credential.credential_type.name)
     reason = credential.get_state_reason_display() if credential.state_reason else ""
     body = (
         f"Hello {credential.holder.display_name},\n\n"

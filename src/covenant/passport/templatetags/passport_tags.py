@@ -7,6 +7,7 @@ from django import template
 
 from covenant.core.authz import Actor
 from covenant.core.models import OrgRole
+from covenant.passport import registry
 
 register = template.Library()
 
@@ -21,3 +22,9 @@ def passport_issuer(actor: Actor) -> bool:
 def passport_staff(actor: Actor) -> bool:
     """A verifier or administrator somewhere: may look up what their organisation issued."""
     return bool(actor.organisations_with(OrgRole.VERIFIER, OrgRole.ADMIN))
+
+
+@register.filter
+def with_article(name: str) -> str:
+    """ "a DBS check", "an identity check"."""
+    return registry.with_article(name)

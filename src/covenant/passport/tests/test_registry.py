@@ -379,3 +379,14 @@ def test_slug_check() -> None:
     for bad in ("", "forklift safety", "-x", "x--y", "a" * 51):
         with pytest.raises(ValidationFailed):
             registry.slug_check(bad)
+
+
+def test_type_names_read_well_in_sentences() -> None:
+    from covenant.passport.registry import in_sentence, with_article
+
+    assert with_article("DBS check") == "a DBS check"
+    assert with_article("Identity check") == "an identity check"
+    assert with_article("Reference") == "a reference"
+    assert with_article("MiDAS minibus driver training") == "a MiDAS minibus driver training"
+    assert in_sentence("First aid training") == "first aid training"
+    assert in_sentence("") == ""

@@ -586,3 +586,16 @@ def test_rotation_keeps_earlier_credentials_verifying(
     assert before.issuer_key != after.issuer_key
     assert helpers.verify(client, before, nonce="x").status == "valid"
     assert helpers.verify(client, after, nonce="y").status == "valid"
+
+
+def test_the_credential_a_holder_would_present(cvs_verifier, volunteer, dbs_type) -> None:
+    from covenant.core.errors import NotFound
+
+    older = issue_dbs(cvs_verifier, volunteer, dbs_type, issue_date=days_ago(400))
+    newer = issue_dbs(cvs_verifier, volunteer, dbs_type)
+    assert selectors.holder_credential(volunteer, dbs_type.vct, now=clock.now()) == newer
+    credential_suspend(actor=cvs_verifier, credential=newer, reason="under_review")
+    assert selectors.holder_credential(volunteer, dbs_type.vct, now=clock.now()) == older
+    credential_revoke(actor=cvs_verifier, credential=older, reason="superseded")
+    with pytest.raises(NotFound):
+        selectors.holder_credential(volunteer, dbs_type.vct, now=clock.now())

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from django.test import Client
 from django.urls import reverse
@@ -379,3 +380,21 @@ def test_a_revoked_credentials_details_stay_visible_until_retention(
     credential_revoke(actor=cvs_verifier, credential=credential, reason="superseded")
     page = signed_in(volunteer).get(reverse("passport:credential", args=[credential.uid]))
     assert "001234567890" in page.content.decode()
+
+
+def test_the_passport_follows_the_clock(cvs_verifier, volunteer, dbs_type) -> None:
+    credential = credential_issue(
+        actor=cvs_verifier, holder=volunteer, credential_type=dbs_type, claims=dbs_claims()
+    )
+    phone = signed_in(volunteer)
+    assert ">Valid<" in phone.get(reverse("passport:mine")).content.decode()
+    with time_machine.travel(credential.expires_at - timedelta(days=89)):
+        phone = signed_in(volunteer)  # a session from three years ago has ended
+        page = phone.get(reverse("passport:mine")).content.decode()
+        assert ">Expiring soon<" in page
+        assert "Renew now" in page
+    with time_machine.travel(credential.expires_at + timedelta(hours=1)):
+        phone = signed_in(volunteer)
+        page = phone.get(reverse("passport:mine")).content.decode()
+        assert ">Expired<" in page
+        assert f"expired on {credential.expires_at.strftime('%-d %B %Y')}" in page

@@ -26,6 +26,7 @@ from covenant.core.models import Organisation, OrgRole, User
 from .. import selectors, services
 from ..forms import ClaimsForm, IssueStartForm, StateChangeForm
 from ..models import REVOCATION_REASONS, SUSPENSION_REASONS, Credential, CredentialType
+from ..registry import with_article
 from .holding import visible_credential
 
 SESSION_KEY = "passport_issue"
@@ -67,8 +68,8 @@ def issue_start(request: HttpRequest) -> HttpResponse:
         elif not selectors.organisation_may_issue(organisation, credential_type):
             form.add_error(
                 "credential_type",
-                f"{organisation.name} cannot add a {credential_type.name}. Choose another "
-                "type, or the organisation the CVS trusts for it.",
+                f"{organisation.name} cannot add {with_article(credential_type.name)}. Choose "
+                "another type, or the organisation the CVS trusts for it.",
             )
         elif not authz.allows(request.user, "passport.credential.issue", draft):
             form.add_error(
