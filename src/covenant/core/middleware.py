@@ -14,7 +14,9 @@ from . import authz
 # Roles that see personal or criminal-offence data of people outside their own account.
 SENSITIVE_ORG_ROLES = frozenset({"admin", "verifier", "coordinator", "assessor"})
 SENSITIVE_NODE_ROLES = frozenset({"cvs_staff", "node_admin"})
-_ALWAYS_OPEN = ("/accounts/", "/static/", "/api/", "/.well-known/", "/healthz")
+# Sign-in pages, and public machine-readable documents (keys, status lists) that verifiers
+# and other nodes fetch: a second-factor page there would break them and protects nothing.
+_ALWAYS_OPEN = ("/accounts/", "/static/", "/api/", "/.well-known/", "/status-lists/", "/healthz")
 
 
 def needs_mfa(actor: authz.Actor) -> bool:

@@ -468,6 +468,10 @@ def person_data_export(*, actor: Any, user: User) -> dict[str, Any]:
             "phone": profile.phone,
             "contact_channels": profile.contact_channels,
         }
+    from .personal_data import sections
+
+    for name, section in sections().items():
+        data[name] = section(user)
     with transaction.atomic():
         audit.record(actor=actor, action="person.data.export", target=user)
     return data

@@ -328,3 +328,20 @@ def test_directory_search_answers_htmx_with_just_the_results(client):
     assert "<html" not in html
     assert "hx-swap-oob" in html
     assert "1 organisation<" in html
+
+
+def test_my_data_includes_every_app_section(client):
+    from covenant.core.personal_data import sections
+
+    profile = VolunteerProfileFactory()
+    client.force_login(profile.user)
+    data = json.loads(client.get(reverse("core:my_data")).content)
+    assert set(sections()) <= set(data)
+    assert data["passport"]["credentials_held"] == []
+
+
+def test_public_status_lists_are_not_behind_the_second_factor_page(client):
+    staff = NodeRoleFactory(role="cvs_staff").user
+    client.force_login(staff)
+    response = client.get("/status-lists/no-such-list")
+    assert response.status_code == 404
