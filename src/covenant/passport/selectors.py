@@ -252,3 +252,40 @@ def holder_credential(holder: User, vct: str, *, now: datetime) -> Credential:
             f"{holder.display_name} holds no valid credential of type '{vct}'.", field="vct"
         )
     return found
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def trust_document() -> dict[str, Any]:
+    """What a verifier elsewhere trusts, as `covenant passport trust-export` writes it:
+    `{"issuers": [{"id", "keys": [JWK...], "credential_types": [VCT...]}]}`.
+
+    For each credential type, the node's organisations a verifier accepts for it (by the
+    registry and the type's issuer policy) and the external issuers the registry trusts for
+    it, each with its published (not retired) keys only. An issuer with no published key is
+    left out: nothing it signs could verify. Issuers are sorted by id and their types by vct;
+    a local issuer's keys come oldest first, an external one's as the registry holds them, so
+    the same registry always exports the same bytes.
+    """
+    from . import well_known  # well_known reads this module
+
+    keys_of: dict[str, list[dict[str, Any]]] = {}
+    types_of: dict[str, set[str]] = {}
+    for credential_type in credential_types():
+        for organisation in organisations_trusted_for(credential_type):
+            issuer = well_known.issuer_id(organisation)
+            if issuer not in keys_of:
+                keys_of[issuer] = [key.published_jwk() for key in issuer_keys_of(organisation)]
+            types_of.setdefault(issuer, set()).add(credential_type.vct)
+        for external in external_issuers_trusted_for(credential_type):
+            jwks = external.jwks.get("keys") if isinstance(external.jwks, dict) else None
+            keys_of.setdefault(external.issuer, list(jwks or []))
+            types_of.setdefault(external.issuer, set()).add(credential_type.vct)
+    return {
+        "issuers": [
+            {"id": issuer, "keys": keys_of[issuer], "credential_types": sorted(types_of[issuer])}
+            for issuer in sorted(keys_of)
+            if keys_of[issuer]
+        ]
+    }
