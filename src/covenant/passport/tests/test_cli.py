@@ -17,6 +17,7 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from covenant.core import clock
 from covenant.core.models import AuditEntry, Organisation, User
 from covenant.passport import cli_verify, jose, sdjwt
 from covenant.passport.models import Credential, CredentialType
@@ -422,3 +423,47 @@ def test_status_fetch_fills_the_cache_from_a_running_node(
     assert error.returncode == cli_verify.EXIT_REFUSED
     assert str(error).startswith("status_unavailable: ")
     assert "not trusted" in str(error)
+
+
+@pytest.mark.django_db
+def test_an_external_issuer_in_the_registry_is_exported_and_verifies(
+    dbs_type: CredentialType, tmp_path: Path
+) -> None:
+    from covenant.passport.services import issuer_trust
+
+    issuer_private = jose.generate_key()
+    issuer_jwk = jose.public_jwk(issuer_private)
+    external = "https://umbrella.example.org/issuers/dbs"
+    issuer_trust(
+        actor=None,
+        credential_type=dbs_type,
+        issuer=external,
+        name="Umbrella DBS body",
+        jwks={"keys": [issuer_jwk]},
+    )
+    out, _ = run("trust-export")
+    (entry,) = [i for i in json.loads(out)["issuers"] if i["id"] == external]
+    assert [k["kid"] for k in entry["keys"]] == [issuer_jwk["kid"]]
+    assert entry["credential_types"] == [dbs_type.vct]
+    trust = tmp_path / "trust.json"
+    trust.write_text(out)
+
+    holder = jose.generate_key()
+    now = int(clock.now().timestamp())
+    sd_jwt = sdjwt.issue(
+        issuer_key=issuer_private,
+        kid=issuer_jwk["kid"],
+        iss=external,
+        vct=dbs_type.vct,
+        claims={"outcome": "clear", "level": "basic"},
+        holder_jwk=jose.public_jwk(holder, with_kid=False),
+        iat=now,
+        exp=now + 3600,
+    )
+    presentation = sdjwt.present(
+        sd_jwt, disclose=["outcome"], holder_key=holder, aud=AUDIENCE, nonce=NONCE, iat=now
+    )
+    verified, err = run(*verify_args(trust, "--no-status"), stdin=presentation)
+    assert json.loads(verified)["outcome"] == "clear"
+    assert "level" not in json.loads(verified)
+    assert err == ""  # no status claim: nothing to skip, so no warning
