@@ -445,3 +445,147 @@ class HolderKey(models.Model):
         """The node-held private key for one signing call (a key-bound presentation the
         volunteer consented to)."""
         return keystore.unsealed_key(self._sealed(), purpose=HOLDER_KEY_PURPOSE, kid=self.kid)
+
+
+# --- sharing ---------------------------------------------------------------------------------
+
+SHARE_PURPOSE = "share"
+
+
+class ShareRequestState(models.TextChoices):
+    OPEN = "open", "Waiting for the volunteer"
+    FULFILLED = "fulfilled", "Shared"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+
+
+class ShareRequest(models.Model):
+    """An organisation asking a volunteer for a check, for one role: which credential types
+    and which of their claims it needs (`requirements`, a list of `{"vct", "claims"}`), with
+    a single-use nonce and the audience the presentation must be addressed to.
+
+    The nonce is unique, and consuming it is one conditional UPDATE (`nonce_consumed` from
+    False to True), so two consents racing on one request cannot both succeed."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="share_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    purpose = models.CharField(max_length=200, help_text="The role or task the check is for.")
+    requirements = models.JSONField(
+        help_text='What is asked for: [{"vct": ..., "claims": [claim name, ...]}, ...].'
+    )
+    nonce = models.CharField(max_length=64, unique=True, editable=False)
+    nonce_consumed = models.BooleanField(default=False)
+    audience = models.CharField(max_length=300, help_text="The organisation's verifier id.")
+    state = models.CharField(
+        max_length=10, choices=ShareRequestState.choices, default=ShareRequestState.OPEN
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="passport_share_request_expires_after_creation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="fulfilled") | Q(nonce_consumed=True),
+                name="passport_share_request_fulfilled_consumes_nonce",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Request from {self.organisation} for {self.purpose}"
+
+    def vcts(self) -> list[str]:
+        return [str(r["vct"]) for r in self.requirements]
+
+
+class ShareOutcome(models.TextChoices):
+    VERIFIED = "verified", "Verified"
+    REFUSED = "refused", "Refused"
+
+
+class Share(models.Model):
+    """One answer to a share request: a presentation the organisation received and what
+    verifying it found.
+
+    A verified share keeps the presentation sealed (`presentation_sealed`, one or more
+    compact SD-JWT+KB joined by newlines), so the organisation can show the claims it was
+    given until the volunteer withdraws; only claim *names* are in the clear. A refused one
+    keeps only the reason, never the presentation. At most one verified share per request."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    request = models.ForeignKey(ShareRequest, on_delete=models.CASCADE, related_name="shares")
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="shares",
+        help_text="Empty for a presentation from a wallet whose holder the node does not know.",
+    )
+    credentials = models.ManyToManyField(Credential, blank=True, related_name="shares")
+    presentation_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    outcome = models.CharField(max_length=10, choices=ShareOutcome.choices)
+    reason_code = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    disclosed = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='What was revealed, by name only: [{"vct", "issuer", "claims": [...]}].',
+    )
+    verified_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    org_told_to_delete_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(outcome="verified"),
+                name="passport_one_verified_share_per_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="verified") | Q(presentation_sealed__isnull=True),
+                name="passport_refused_share_keeps_no_presentation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} share for {self.request}"
+
+    @property
+    def organisation_id(self) -> int:
+        """The organisation that received it (authz reads this)."""
+        return int(self.request.organisation_id)
+
+    @property
+    def context(self) -> str:
+        return f"{SHARE_PURPOSE}:{self.uid}"
+
+    def presentations(self) -> list[str]:
+        """The stored presentations, unsealed ([] once withdrawn or for a refusal)."""
+        if not self.presentation_sealed:
+            return []
+        text = keystore.open_sealed(bytes(self.presentation_sealed), context=self.context)
+        return [p for p in text.decode("ascii").split("\n") if p]
+
+    def presentations_store(self, presentations: list[str]) -> None:
+        """Seal and keep the presentations (the caller saves the row)."""
+        joined = "\n".join(presentations).encode("ascii")
+        self.presentation_sealed = keystore.seal(joined, context=self.context)

@@ -84,3 +84,28 @@ rule("passport.credential.download")(_holder)
 rule("passport.credential.revoke")(_ISSUER_STAFF)
 rule("passport.credential.suspend")(all_of(_ISSUER_STAFF, _not_holder))
 rule("passport.holder_key.manage")(_holder)
+
+
+# --- sharing ----------------------------------------------------------------------------------
+# An organisation's coordinators, verifiers and administrators ask volunteers for checks and
+# see what was shared with it (a share request or a share names the organisation). Any
+# signed-in person may answer a request addressed by link (consent is theirs to give, and only
+# their own credentials can be presented); only the volunteer who shared withdraws.
+
+_SHARE_STAFF = org_role(OrgRole.COORDINATOR, OrgRole.VERIFIER, OrgRole.ADMIN)
+
+
+def _signed_in(actor: Actor, obj: Any) -> bool:
+    return actor.user_id is not None
+
+
+def _sharer(actor: Actor, obj: Any) -> bool:
+    """The volunteer who made the share."""
+    return actor.user_id is not None and getattr(obj, "volunteer_id", None) == actor.user_id
+
+
+rule("passport.share.request")(_SHARE_STAFF)
+rule("passport.share.view")(_SHARE_STAFF)
+rule("passport.share.verify")(_SHARE_STAFF)
+rule("passport.share.respond")(_signed_in)
+rule("passport.share.withdraw")(_sharer)

@@ -20,6 +20,8 @@ from .models import (
     CredentialState,
     CredentialType,
     IssuerKey,
+    Share,
+    ShareRequest,
     StatusList,
     StatusPurpose,
     TrustedIssuer,
@@ -254,38 +256,110 @@ def holder_credential(holder: User, vct: str, *, now: datetime) -> Credential:
     return found
 
 
-# --- the command line ------------------------------------------------------------------------
+# --- sharing ---------------------------------------------------------------------------------
 
 
 def trust_document() -> dict[str, Any]:
-    """What a verifier elsewhere trusts, as `covenant passport trust-export` writes it:
-    `{"issuers": [{"id", "keys": [JWK...], "credential_types": [VCT...]}]}`.
+    """Who this node trusts for what, in the `trust-export` shape
+    (`{"issuers": [{"id", "keys": [JWK...], "credential_types": [VCT...]}]}`): its own
+    organisations each type's issuer policy admits, with their published keys, and the
+    external issuers of the registry with the keys recorded for them."""
+    from .well_known import issuer_id
 
-    For each credential type, the node's organisations a verifier accepts for it (by the
-    registry and the type's issuer policy) and the external issuers the registry trusts for
-    it, each with its published (not retired) keys only. An issuer with no published key is
-    left out: nothing it signs could verify. Issuers are sorted by id and their types by vct;
-    a local issuer's keys come oldest first, an external one's as the registry holds them, so
-    the same registry always exports the same bytes.
-    """
-    from . import well_known  # well_known reads this module
-
-    keys_of: dict[str, list[dict[str, Any]]] = {}
-    types_of: dict[str, set[str]] = {}
+    local: dict[int, set[str]] = {}
+    organisations: dict[int, Organisation] = {}
     for credential_type in credential_types():
         for organisation in organisations_trusted_for(credential_type):
-            issuer = well_known.issuer_id(organisation)
-            if issuer not in keys_of:
-                keys_of[issuer] = [key.published_jwk() for key in issuer_keys_of(organisation)]
-            types_of.setdefault(issuer, set()).add(credential_type.vct)
-        for external in external_issuers_trusted_for(credential_type):
-            jwks = external.jwks.get("keys") if isinstance(external.jwks, dict) else None
-            keys_of.setdefault(external.issuer, list(jwks or []))
-            types_of.setdefault(external.issuer, set()).add(credential_type.vct)
-    return {
-        "issuers": [
-            {"id": issuer, "keys": keys_of[issuer], "credential_types": sorted(types_of[issuer])}
-            for issuer in sorted(keys_of)
-            if keys_of[issuer]
-        ]
-    }
+            local.setdefault(organisation.pk, set()).add(credential_type.vct)
+            organisations[organisation.pk] = organisation
+    issuers: list[dict[str, Any]] = []
+    keys_by_org: dict[int, list[dict[str, str]]] = {}
+    for key in issuer_keys_published().filter(organisation_id__in=local):
+        keys_by_org.setdefault(key.organisation_id, []).append(key.published_jwk())
+    for pk, vcts in sorted(local.items()):
+        if keys_by_org.get(pk):
+            issuers.append(
+                {"id": issuer_id(pk), "keys": keys_by_org[pk], "credential_types": sorted(vcts)}
+            )
+    for entry in trusted_issuers().filter(organisation__isnull=True):
+        keys = entry.jwks.get("keys", []) if isinstance(entry.jwks, dict) else []
+        types = sorted(t.vct for t in entry.credential_types.all())
+        if keys and types:
+            issuers.append({"id": entry.issuer, "keys": keys, "credential_types": types})
+    return {"issuers": issuers}
+
+
+def issuer_name(issuer: str) -> str:
+    """A person's name for an issuer id: the node's organisation, the registry's name, or the
+    id itself."""
+    from .well_known import base_url
+
+    prefix = f"{base_url()}/issuers/"
+    if issuer.startswith(prefix) and issuer[len(prefix) :].isdigit():
+        found = Organisation.objects.filter(pk=int(issuer[len(prefix) :])).first()
+        if found is not None:
+            return found.name
+    entry = TrustedIssuer.objects.filter(issuer=issuer).first()
+    return entry.name if entry is not None else issuer
+
+
+def share_request_by_uid(uid: UUID | str) -> ShareRequest | None:
+    return (
+        ShareRequest.objects.select_related("organisation", "requested_by").filter(uid=uid).first()
+    )
+
+
+def share_requests_of(actor: Any) -> QuerySet[ShareRequest]:
+    """Requests of the organisations where the actor coordinates, verifies or administers."""
+    ids = authz.as_actor(actor).organisations_with(
+        OrgRole.COORDINATOR, OrgRole.VERIFIER, OrgRole.ADMIN
+    )
+    return ShareRequest.objects.filter(organisation_id__in=ids).select_related("organisation")
+
+
+def shares_of_request(request: ShareRequest) -> QuerySet[Share]:
+    return Share.objects.filter(request=request).select_related("volunteer")
+
+
+def shares_for_volunteer(volunteer: User) -> QuerySet[Share]:
+    """Everything a volunteer shared, newest first, with whom (refusals included: they tried)."""
+    return Share.objects.filter(volunteer=volunteer).select_related(
+        "request", "request__organisation"
+    )
+
+
+def share_by_uid(uid: UUID | str) -> Share | None:
+    return (
+        Share.objects.select_related("request", "request__organisation", "volunteer")
+        .filter(uid=uid)
+        .first()
+    )
+
+
+def qualifying_credentials(
+    holder: User, request: ShareRequest, *, now: datetime
+) -> dict[str, list[Credential]]:
+    """For each type the request asks for, the holder's credentials that could answer it:
+    active, not expired, content still held; newest first."""
+    found: dict[str, list[Credential]] = {vct: [] for vct in request.vcts()}
+    usable = (
+        credentials_of_holder(holder)
+        .filter(
+            credential_type__vct__in=list(found),
+            state=CredentialState.ACTIVE,
+            content_purged_at__isnull=True,
+        )
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by("-issued_at", "-id")
+    )
+    for credential in usable:
+        found[credential.credential_type.vct].append(credential)
+    return found
+
+
+def requesting_organisations(actor: Any) -> list[Organisation]:
+    """The organisations an actor may ask volunteers for checks on behalf of."""
+    ids = authz.as_actor(actor).organisations_with(
+        OrgRole.COORDINATOR, OrgRole.VERIFIER, OrgRole.ADMIN
+    )
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))

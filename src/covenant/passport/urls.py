@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import holding, issuing, published
+from .views import holding, issuing, published, sharing
 
 app_name = "passport"
 urlpatterns = [
@@ -41,4 +41,15 @@ urlpatterns = [
     path("passport/issue/", issuing.issue_start, name="issue_start"),
     path("passport/issue/details/", issuing.issue_details, name="issue_details"),
     path("passport/issued/", issuing.issued, name="issued"),
+    path("passport/requests/", sharing.share_requests, name="share_requests"),
+    path("passport/requests/new/", sharing.share_request_new, name="share_request_new"),
+    path("passport/requests/<uuid:uid>/", sharing.share_request_detail, name="share_request"),
+    path(
+        "passport/requests/<uuid:uid>/verify",
+        sharing.share_request_verify,
+        name="share_request_verify",
+    ),
+    path("passport/share/<uuid:uid>/", sharing.share_respond, name="share_respond"),
+    path("passport/shared/", sharing.shared, name="shared"),
+    path("passport/shared/<uuid:uid>/withdraw", sharing.share_withdraw, name="share_withdraw"),
 ]

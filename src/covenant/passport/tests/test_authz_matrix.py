@@ -50,6 +50,8 @@ from covenant.passport.models import (
     HolderKey,
     HolderKeyCustody,
     IssuerKey,
+    Share,
+    ShareRequest,
     TrustedIssuer,
 )
 from covenant.passport.registry import IssuerPolicy
@@ -76,6 +78,10 @@ USER_SELF = "user:self"
 USER_OTHER = "user:other"
 HOLDER_KEY_OWN = "holder-key:own"
 HOLDER_KEY_OTHER = "holder-key:other"
+SHARE_REQUEST = "share-request"  # asked by TARGET_ORG
+SHARE_OWN = "share:own"  # ME shared with TARGET_ORG
+SHARE_OTHER = "share:other"  # someone else shared with TARGET_ORG
+SHARES = (SHARE_REQUEST, SHARE_OWN, SHARE_OTHER)
 TARGETS = [
     NONE,
     ORG,
@@ -94,6 +100,7 @@ TARGETS = [
     USER_OTHER,
     HOLDER_KEY_OWN,
     HOLDER_KEY_OTHER,
+    *SHARES,
 ]
 CREDENTIALS = (CRED_OWN, CRED_OTHER)
 ISSUES = (
@@ -104,7 +111,7 @@ ISSUES = (
     ISSUE_KEPT_TRUSTED,
     ISSUE_KEPT_TRUSTED_UNVERIFIED,
 )
-ORG_OWNED = (ORG, KEY, *CREDENTIALS, *ISSUES, ISSUE_TO_SELF)
+ORG_OWNED = (ORG, KEY, *CREDENTIALS, *ISSUES, ISSUE_TO_SELF, *SHARES)
 REST = "*"
 
 # The specification -----------------------------------------------------------------------------
@@ -112,6 +119,9 @@ REST = "*"
 # verifier or an administrator of that organisation may; never what needs a person (holding).
 ORG_KEYS = ADMIN_SAME | NODE_ADMINS | SCOPED
 ISSUER_STAFF = VERIFIER_SAME | SCOPED
+SHARE_STAFF = (
+    frozenset({SAME[OrgRole.COORDINATOR], SAME[OrgRole.VERIFIER], SAME[OrgRole.ADMIN]}) | SCOPED
+)
 EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     # Asked of an organisation or its key; as every org-role rule, it answers for anything
     # the organisation owns.
@@ -137,7 +147,7 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
         CRED_OTHER: ISSUER_STAFF,
         # Anything of the organisation's is readable by its verifiers by this rule; the
         # services only ever ask it about credentials.
-        **dict.fromkeys((ORG, KEY, *ISSUES), ISSUER_STAFF),
+        **dict.fromkeys((ORG, KEY, *ISSUES, *SHARES), ISSUER_STAFF),
         ISSUE_TO_SELF: HOLDER | ISSUER_STAFF,
         USER_SELF: HOLDER,
         HOLDER_KEY_OWN: HOLDER,
@@ -154,13 +164,13 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     # Verifiers and administrators of the issuing organisation revoke what it issued ...
     "passport.credential.revoke": {
         **dict.fromkeys(
-            (ORG, KEY, *CREDENTIALS, *ISSUES, ISSUE_TO_SELF), ISSUER_STAFF | ADMIN_SAME
+            (ORG, KEY, *CREDENTIALS, *ISSUES, ISSUE_TO_SELF, *SHARES), ISSUER_STAFF | ADMIN_SAME
         ),
         REST: NOBODY,
     },
     # ... and suspend or reinstate it, but never a credential of their own.
     "passport.credential.suspend": {
-        **dict.fromkeys((ORG, KEY, CRED_OTHER, *ISSUES), ISSUER_STAFF | ADMIN_SAME),
+        **dict.fromkeys((ORG, KEY, CRED_OTHER, *ISSUES, *SHARES), ISSUER_STAFF | ADMIN_SAME),
         CRED_OWN: SCOPED,
         ISSUE_TO_SELF: SCOPED,
         REST: NOBODY,
@@ -172,6 +182,15 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
         ISSUE_TO_SELF: HOLDER,
         REST: NOBODY,
     },
+    # An organisation's coordinators, verifiers and administrators ask for checks and see
+    # what was shared with it (an org-role rule: it answers for anything the organisation owns).
+    **{
+        key: {**dict.fromkeys(ORG_OWNED, SHARE_STAFF), REST: NOBODY}
+        for key in ("passport.share.request", "passport.share.view", "passport.share.verify")
+    },
+    # Anyone signed in answers a request sent to them by link; only the sharer withdraws.
+    "passport.share.respond": {REST: PEOPLE},
+    "passport.share.withdraw": {SHARE_OWN: HOLDER, REST: NOBODY},
 }
 
 
@@ -270,6 +289,15 @@ def make_target(target: str) -> Any:
             pk=SOMEONE_ELSE if holder == ME else ME,
             holder_id=holder,
             custody=HolderKeyCustody.WALLET,
+        )
+    if target in SHARES:
+        request = ShareRequest(pk=ME, organisation_id=TARGET_ORG)
+        if target == SHARE_REQUEST:
+            return request
+        # pk ME on the other's share, so a rule comparing pk with user id would show.
+        volunteer = ME if target == SHARE_OWN else SOMEONE_ELSE
+        return Share(
+            pk=SOMEONE_ELSE if volunteer == ME else ME, request=request, volunteer_id=volunteer
         )
     raise AssertionError(target)
 
