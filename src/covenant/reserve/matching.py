@@ -464,12 +464,19 @@ def _words(count: int) -> int:
 
 def _covers(masks: U64, need: U64) -> Bools:
     """Rows of `masks` (n, w) that have every bit of `need` (w,)."""
-    return cast(Bools, ((masks & need) == need).all(axis=1))
+    ok = np.ones(len(masks), dtype=np.bool_)
+    for word in np.flatnonzero(need):
+        bits = need[word]
+        ok &= (masks[:, word] & bits) == bits
+    return ok
 
 
 def _meets(masks: U64, need: U64) -> Bools:
     """Rows of `masks` (n, w) that share at least one bit with `need` (w,)."""
-    return cast(Bools, (masks & need).any(axis=1))
+    ok = np.zeros(len(masks), dtype=np.bool_)
+    for word in np.flatnonzero(need):
+        ok |= (masks[:, word] & need[word]) != 0
+    return ok
 
 
 # --- the rank key ------------------------------------------------------------------------------
@@ -1088,7 +1095,8 @@ class _Query:
     requirements: list[tuple[int, int, int, int, int]]  # type, level mode, level, wf, barred
     ring_of_node: I64
     ring_allowed: Bools
-    lowest_ring: int
+    # Metres within which every member of the allowed rings below ring r lives (inf: unknown).
+    complete_below: tuple[float, float, float, float]
     exclude: I64
     impossible: bool
 
@@ -1140,6 +1148,8 @@ class ReserveIndex:
             self._buckets.append((start, stop, float(roster.radius_m[rows].max()), tree))
             start = stop
         order = np.concatenate(order_parts) if order_parts else np.zeros(0, dtype=np.int64)
+        self._bucket_start = np.array([b[0] for b in self._buckets], dtype=np.int64)
+        self._bucket_max = np.array([b[2] for b in self._buckets], dtype=np.float64)
         position = np.empty(n, dtype=np.int64)
         position[order] = np.arange(n, dtype=np.int64)
 
@@ -1158,6 +1168,19 @@ class ReserveIndex:
         self._last_active = roster.last_active_us[order]
         self._node = roster.node[order].astype(np.int64)
         self._max_radius = float(roster.radius_m.max()) if n else 0.0
+        self._reach_chord2 = (
+            2.0 * np.sin(np.minimum(self._radius, math.pi * EARTH_RADIUS_M) / (2 * EARTH_RADIUS_M))
+        ) ** 2 * (1 + 1e-9)
+        nodes = len(self.vocabulary.nodes)
+        sums = np.stack([np.bincount(self._node, self._xyz[:, i], nodes) for i in range(3)], 1)
+        length = np.linalg.norm(sums, axis=1)
+        self._node_centre = sums / np.where(length > 0, length, 1.0)[:, None]
+        self._node_extent = np.full(nodes, -math.inf)
+        if n:
+            from_centre = metres_from_chord2(
+                ((self._xyz - self._node_centre[self._node]) ** 2).sum(axis=1)
+            )
+            np.maximum.at(self._node_extent, self._node, from_centre)
         self._id_order = np.argsort(self.ids, kind="stable")
 
         # Credentials that can count (active ones), grouped by member position.
@@ -1242,6 +1265,19 @@ class ReserveIndex:
             ring_of_node[own] = OWN_RING
         ring_allowed = np.zeros(len(ALL_RINGS), dtype=np.bool_)
         ring_allowed[list(rings)] = True
+        point = unit_vectors([callout.latitude], [callout.longitude])[0]
+        # Every member of a node lives within its extent of the node's centre, so all of a
+        # ring's members are within (distance to the centre + extent) of the call-out: once
+        # the search radius passes that, the ring is complete. The wider ring has no bound.
+        reach = metres_from_chord2(_chord2(self._node_centre, point)) + self._node_extent
+        reach = reach * (1 + 1e-9) + 1.0
+        ring_reach = [-math.inf, -math.inf, math.inf]
+        for node_code in np.flatnonzero(ring_of_node < WIDER_RING):
+            ring = int(ring_of_node[node_code])
+            ring_reach[ring] = max(ring_reach[ring], float(reach[node_code]))
+        below = [-math.inf]
+        for ring in ALL_RINGS:
+            below.append(max(below[-1], ring_reach[ring] if ring in rings else -math.inf))
         exclude_ids = np.fromiter(exclude, dtype=np.int64)
         found = np.searchsorted(self.ids, exclude_ids, sorter=self._id_order)
         found = np.minimum(found, max(self._n - 1, 0))
@@ -1251,7 +1287,7 @@ class ReserveIndex:
             else np.zeros(0, dtype=np.int64)
         )
         return _Query(
-            point=unit_vectors([callout.latitude], [callout.longitude])[0],
+            point=point,
             start_us=micros(callout.starts_at),
             end_us=micros(callout.ends_at),
             now_us=micros(now, "now"),
@@ -1265,7 +1301,7 @@ class ReserveIndex:
             requirements=requirements,
             ring_of_node=ring_of_node,
             ring_allowed=ring_allowed,
-            lowest_ring=min(rings),
+            complete_below=(below[0], below[1], below[2], below[3]),
             exclude=np.sort(exclude_positions),
             impossible=impossible,
         )
@@ -1330,11 +1366,16 @@ class ReserveIndex:
 
     def _eligible(self, positions: I64, q: _Query, limit_m: float) -> tuple[I64, F64, I64]:
         """The eligible among `positions` (within `limit_m`), with distances and rings."""
-        metres = self._distances(positions, q)
+        # Chords first (no square root or arcsine), a hair generous; metres decide below.
+        chord2 = _chord2(self._xyz[positions], q.point)
+        keep = chord2 <= self._reach_chord2[positions]
+        keep &= self._free[positions]
+        positions, chord2 = positions[keep], chord2[keep]
+        metres = metres_from_chord2(chord2)
         keep = (metres <= self._radius[positions]) & (metres <= limit_m)
         positions, metres = positions[keep], metres[keep]
         ring = q.ring_of_node[self._node[positions]]
-        keep = self._free[positions] & q.ring_allowed[ring]
+        keep = q.ring_allowed[ring]
         keep &= _covers(self._types_held[positions], q.types_needed)
         if q.languages is not None:
             keep &= _meets(self._languages[positions], q.languages)
@@ -1408,28 +1449,39 @@ class ReserveIndex:
             return self._shortlist(*self._nothing(), q, 0)
         band_m = self.policy.band_m
         radius = 2.0 * band_m
-        searched = [-1.0] * len(self._buckets)
-        found: list[tuple[I64, F64, I64]] = [self._nothing()] * len(self._buckets)
+        searched = np.full(len(self._buckets), -1.0)
+        positions, metres, ring = self._nothing()
         while True:
             radius = min(radius, self._max_radius)
-            for b, (_start, _stop, bucket_max, _tree) in enumerate(self._buckets):
-                reach = min(radius, bucket_max)
-                if reach > searched[b]:
-                    found[b] = self._eligible(self._in_radius(b, q, reach), q, reach)
-                    searched[b] = reach
-            positions = np.concatenate([f[0] for f in found])
-            metres = np.concatenate([f[1] for f in found])
-            ring = np.concatenate([f[2] for f in found])
+            reach = np.minimum(radius, self._bucket_max)
+            changed = reach > searched
+            if changed.any():
+                # Search the buckets whose reach grew, filter their members in one pass (a
+                # member's own radius is within their bucket's, so `radius` is the limit for
+                # all), and keep what the unchanged buckets found before.
+                candidates = np.concatenate(
+                    [self._in_radius(int(b), q, float(reach[b])) for b in np.flatnonzero(changed)]
+                )
+                new_positions, new_metres, new_ring = self._eligible(candidates, q, radius)
+                kept = ~changed[np.searchsorted(self._bucket_start, positions, side="right") - 1]
+                positions = np.concatenate([positions[kept], new_positions])
+                metres = np.concatenate([metres[kept], new_metres])
+                ring = np.concatenate([ring[kept], new_ring])
+                searched = np.where(changed, reach, searched)
             if radius >= self._max_radius:
                 break
+            # Everyone not found yet is further than `radius`. The k found are the best if every
+            # member of a ring before the k-th's ring has been found (the ring bounds) and the
+            # k-th's distance band lies wholly within `radius`.
             if len(positions) >= k:
                 shortlist = self._shortlist(positions, metres, ring, q, k)
-                kth_band = int(shortlist.band[-1])
-                if (
-                    int(shortlist.ring[-1]) == q.lowest_ring
-                    and (kth_band + 1) * band_m * (1 + 1e-12) <= radius
-                ):
+                kth_band, kth_ring = int(shortlist.band[-1]), int(shortlist.ring[-1])
+                if (kth_band + 1) * band_m * (1 + 1e-12) <= radius and q.complete_below[
+                    kth_ring
+                ] <= radius:
                     return shortlist
+            elif q.complete_below[len(ALL_RINGS)] <= radius:
+                break
             radius *= 2.0
         return self._shortlist(positions, metres, ring, q, k)
 
