@@ -42,7 +42,7 @@ from covenant.core import audit, authz, clock
 from covenant.core.errors import Conflict, PermissionDenied, ValidationFailed
 from covenant.core.models import Organisation, User
 
-from . import credential_status, jose, registry, sdjwt, selectors, well_known
+from . import credential_status, jose, lifecycle, registry, sdjwt, selectors, well_known
 from .models import (
     Credential,
     HolderKey,
@@ -557,6 +557,8 @@ def share_claims_view(*, actor: Any, share: Share) -> list[SharedCredential]:
     who = authz.require(actor, "passport.share.view", share)
     if share.outcome != ShareOutcome.VERIFIED or share.withdrawn_at is not None:
         return []
+    if not share.presentation_sealed:  # erased under the retention rule
+        return []
     shown: list[SharedCredential] = []
     summaries = {d["vct"]: d for d in share.disclosed}
     for presentation in share.presentations():
@@ -585,3 +587,29 @@ def share_claims_view(*, actor: Any, share: Share) -> list[SharedCredential]:
         dbs=registry.DBS_CHECK_VCT in summaries,
     )
     return shown
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def shares_retention_purge(*, actor: Any = None) -> int:
+    """Erase the organisation's sealed copy of every share older than the passport's
+    retention period (`lifecycle.RETENTION_DAYS`): the recruitment decision the share served
+    has long been made. The share's row stays (who shared what, by name, with whom, when), so
+    the volunteer's history is complete. Returns how many copies were erased.
+
+    Meant for the daily retention run beside `services.credentials_retention_purge`;
+    `actor=None` is the schedule."""
+    from .services import RETENTION_ACTOR
+
+    who = RETENTION_ACTOR if actor is None else actor
+    if actor is not None:
+        authz.require(actor, "passport.retention.run")
+    cutoff = lifecycle.retention_cutoff(clock.now())
+    erased = Share.objects.filter(presentation_sealed__isnull=False, created_at__lte=cutoff).update(
+        presentation_sealed=None
+    )
+    if erased:
+        audit.record(actor=who, action="share.retention.purge", shares=erased, cutoff=cutoff)
+    return erased

@@ -417,3 +417,31 @@ def test_withdrawing_erases_the_copy_hides_the_claims_and_tells_the_organisation
     assert AuditEntry.objects.filter(action="share.withdraw", actor=volunteer).exists()
     with pytest.raises(Conflict):
         share_withdraw(actor=volunteer, share=share)
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+def test_the_shared_copy_is_erased_after_the_retention_period(
+    request_, dbs, volunteer, coordinator
+):
+    from covenant.passport.lifecycle import RETENTION_DAYS
+    from covenant.passport.sharing import shares_retention_purge
+
+    share = share_consent(
+        actor=volunteer, request=request_, credential_choices={DBS_CHECK_VCT: dbs}
+    )
+    assert shares_retention_purge() == 0
+    with time_machine.travel(share.created_at + timedelta(days=RETENTION_DAYS - 1)):
+        assert shares_retention_purge() == 0
+    with time_machine.travel(share.created_at + timedelta(days=RETENTION_DAYS, seconds=1)):
+        assert shares_retention_purge() == 1
+    share.refresh_from_db()
+    assert share.presentations() == []
+    assert share_claims_view(actor=coordinator, share=share) == []
+    assert share.disclosed[0]["claims"] == list(DBS_SHAREABLE), (
+        "the record of what was shared stays"
+    )
+    assert AuditEntry.objects.filter(action="share.retention.purge").exists()
+    with pytest.raises(PermissionDenied):
+        shares_retention_purge(actor=coordinator)

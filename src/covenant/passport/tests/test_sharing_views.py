@@ -199,3 +199,27 @@ def test_the_request_list(coordinator, cvs):
     page = signed_in(coordinator).get(reverse("passport:share_requests")).content.decode()
     assert "Befriender" in page
     assert "Waiting for the volunteer" in page
+
+
+def test_after_retention_the_organisation_sees_that_it_was_deleted(
+    coordinator, cvs, volunteer, dbs
+):
+    from datetime import timedelta
+
+    import time_machine
+
+    from covenant.passport.lifecycle import RETENTION_DAYS
+    from covenant.passport.sharing import shares_retention_purge
+
+    request_ = ask(coordinator, cvs)
+    signed_in(volunteer).post(
+        reverse("passport:share_respond", args=[request_.uid]), {"decision": "consent"}
+    )
+    share = Share.objects.get()
+    with time_machine.travel(share.created_at + timedelta(days=RETENTION_DAYS + 1)):
+        shares_retention_purge()
+    page = signed_in(coordinator).get(reverse("passport:share_request", args=[request_.uid]))
+    text = page.content.decode()
+    assert "deleted, six months later" in text
+    assert "Enhanced" not in text
+    assert not AuditEntry.objects.filter(action="share.view").exists()

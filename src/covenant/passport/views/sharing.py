@@ -149,6 +149,9 @@ def _request_page(
         "link": link,
         "qr": qr_svg(link, label="QR code of the link to this request") if is_open else "",
         "verified": verified,
+        "purged": verified is not None
+        and verified.withdrawn_at is None
+        and not verified.presentation_sealed,
         "shown": shown,
         "refusals": [s for s in shares if s.outcome == ShareOutcome.REFUSED],
         "form": form,
