@@ -58,18 +58,21 @@ travel radius (up to 1, 2, 4, 8, 16, 32 km and beyond) and builds a SciPy `cKDTr
 unit-sphere 3D coordinates of each bucket, storing every column in the trees' leaf order so
 that a query reads neighbouring memory. A query searches a radius R that starts at two bands
 and doubles: each bucket is searched to min(R, its largest radius), because a member further
-than their own radius can never be eligible. The candidates found are filtered with numpy over
-bit-packed masks (availability hours, credential types held, languages, skills) and then
-exactly (credential validity and levels, exceptions) over the few left. The search stops when
-the k-th best eligible candidate is in the best allowed ring and in a distance band that lies
-wholly inside R, since anyone not yet found is further than R and so in a later band; or when R
-reaches the largest radius anyone has. Build: O(n log n) time, O(n + credentials) memory.
+than their own radius can never be eligible. Each round filters the newly found members in one
+numpy pass: chord lengths against each member's reach (no trigonometry), on duty and under
+cap, then bit-packed masks (availability hours, credential types held, languages, skills),
+then exactly (great-circle metres, credential validity and levels, exceptions) over the few
+left. Anyone not found yet is further than R, so the search stops when the k-th best found
+lies in a distance band wholly inside R and every ring before the k-th's ring is complete
+(each node's members live within a known extent of its centre, so a ring is complete once R
+passes its nodes' centre distance plus extent), or when R reaches the largest radius anyone
+has (or all allowed rings are complete). Build: O(n log n) time, O(n + credentials) memory.
 Query: O(B log n + m) where B is the number of buckets (7) and m the members within the final
 search radius of the bucket trees (each doubling searches four times the area, so all rounds
 together cost at most 4/3 of the last); the exact checks cost O(credentials and exceptions of
-the members that pass the masks). In a city the 20 best are usually found within 2-4 km; a call-out
-asking for something rare searches out to the largest radius, still only among members who
-could reach it.
+the members that pass the masks). In a city the 20 best are usually found within 2-4 km; a
+call-out asking for something rare searches out to the largest radius, still only among
+members who could reach it. `bench/matching.py` measures a million members.
 
 **Joint assignment** (`assign_jointly`), for an emergency's many call-outs at once: one
 volunteer per call-out slot (a call-out needing n volunteers has n slots), at most one slot
@@ -1171,16 +1174,24 @@ class ReserveIndex:
         self._reach_chord2 = (
             2.0 * np.sin(np.minimum(self._radius, math.pi * EARTH_RADIUS_M) / (2 * EARTH_RADIUS_M))
         ) ** 2 * (1 + 1e-9)
+        # Each node's centre (on the sphere) and the furthest its members live from it; a node
+        # whose members' mean is too close to the sphere's centre to give a direction (members
+        # all over the globe) gets no bound, and a node with no members needs none.
         nodes = len(self.vocabulary.nodes)
         sums = np.stack([np.bincount(self._node, self._xyz[:, i], nodes) for i in range(3)], 1)
         length = np.linalg.norm(sums, axis=1)
-        self._node_centre = sums / np.where(length > 0, length, 1.0)[:, None]
-        self._node_extent = np.full(nodes, -math.inf)
-        if n:
+        counts = np.bincount(self._node, minlength=nodes)
+        usable = length > 1e-6 * counts
+        self._node_centre = np.zeros((nodes, 3))
+        self._node_centre[usable] = sums[usable] / length[usable, None]
+        self._node_extent = np.where(counts > 0, math.inf, -math.inf)
+        if usable.any():
+            mine = usable[self._node]
             from_centre = metres_from_chord2(
-                ((self._xyz - self._node_centre[self._node]) ** 2).sum(axis=1)
+                ((self._xyz[mine] - self._node_centre[self._node[mine]]) ** 2).sum(axis=1)
             )
-            np.maximum.at(self._node_extent, self._node, from_centre)
+            self._node_extent[usable] = -math.inf
+            np.maximum.at(self._node_extent, self._node[mine], from_centre)
         self._id_order = np.argsort(self.ids, kind="stable")
 
         # Credentials that can count (active ones), grouped by member position.
@@ -1545,12 +1556,12 @@ class ReserveIndex:
             requirement_counts.append((requirement, int((held & before).sum())))
             credentials_ok &= held
         step(Stage.CREDENTIALS, credentials_ok)
-        if q.languages is not None:
-            step(Stage.LANGUAGES, _meets(self._languages[positions], q.languages))
-        elif callout.languages:
-            step(Stage.LANGUAGES, np.zeros(len(positions), dtype=np.bool_))
-        else:
-            step(Stage.LANGUAGES, np.ones(len(positions), dtype=np.bool_))
+        step(
+            Stage.LANGUAGES,
+            np.ones(len(positions), dtype=np.bool_)
+            if q.languages is None
+            else _meets(self._languages[positions], q.languages),
+        )
         skills_known = all(self.vocabulary.skill_code(s) is not None for s in callout.skills)
         step(
             Stage.SKILLS,
@@ -1738,10 +1749,12 @@ def assign_jointly(
         holders, duals, slot_owner, members = _solve(
             shortlists, needed, stride=stride, unfilled_cost=unfilled_cost
         )
+        highest = np.full(n_calls, -math.inf)
+        np.maximum.at(highest, slot_owner, duals)
         stale = set()
         for j in range(n_calls):
             limit = threshold[j]
-            if limit is not None and float(duals[slot_owner == j].max()) > limit:
+            if limit is not None and float(highest[j]) > limit:
                 stale.add(j)
                 pool[j] *= 2
         if not stale:
@@ -1750,11 +1763,12 @@ def assign_jointly(
     assignments: list[Assignment] = []
     unfilled: list[Unfilled] = []
     total = 0
+    first_slot = np.cumsum(needed) - needed
     for j, callout in enumerate(callouts):
         shortlist = shortlists[j]
         where = {int(p): i for i, p in enumerate(shortlist.positions)}
         filled = 0
-        for member in holders[slot_owner == j]:
+        for member in holders[first_slot[j] : first_slot[j] + needed[j]]:
             if member < 0:
                 continue
             i = where[int(members[member])]
@@ -1815,7 +1829,9 @@ def _solve(
         else np.zeros(0, dtype=np.int64)
     )
     members, member_of = np.unique(all_positions, return_inverse=True)
-    call_of = np.repeat(np.arange(n_calls), [len(s) for s in shortlists])
+    sizes = np.array([len(s) for s in shortlists], dtype=np.int64)
+    first_member = np.cumsum(sizes) - sizes
+    call_of = np.repeat(np.arange(n_calls), sizes)
     n_members = len(members)
     graph = coo_matrix(
         (np.ones(len(call_of)), (call_of, n_calls + member_of)),
@@ -1837,18 +1853,17 @@ def _solve(
         edge_rows: list[I64] = []
         edge_cols: list[I64] = []
         edge_costs: list[F64] = []
-        offset = 0
-        for j in range(n_calls):
-            size = len(shortlists[j])
-            if call_label[j] == component and size:
-                rows = local_member[member_of[offset : offset + size]]
-                costs = shortlists[j].ring_cost(stride).astype(np.float64)
-                for s in range(int(needed[j])):
-                    col = local_slot[int(first_slot[j]) + s]
-                    edge_rows.append(rows)
-                    edge_cols.append(np.full(size, col, dtype=np.int64))
-                    edge_costs.append(costs)
-            offset += size
+        for j in calls:
+            size, offset = int(sizes[j]), int(first_member[j])
+            if not size:
+                continue
+            rows = local_member[member_of[offset : offset + size]]
+            costs = shortlists[int(j)].ring_cost(stride).astype(np.float64)
+            for s in range(int(needed[j])):
+                col = local_slot[int(first_slot[j]) + s]
+                edge_rows.append(rows)
+                edge_cols.append(np.full(size, col, dtype=np.int64))
+                edge_costs.append(costs)
         dummy = np.arange(n_slots, dtype=np.int64)
         edge_rows.append(n_real + dummy)
         edge_cols.append(dummy)

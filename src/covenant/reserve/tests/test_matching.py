@@ -705,6 +705,69 @@ def test_top_k_equals_a_brute_force_scan(
     assert set(everyone.member_ids.tolist()) == eligible
 
 
+def town(seed: int, size: int) -> list[ReserveMember]:
+    """Members in nine nodes laid out as a 3 x 3 grid of 6 km squares, as local areas are."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(1, size + 1):
+        row, col = rng.integers(0, 3, size=2)
+        held = [
+            c for c, share in ((DBS_ENHANCED_ADULT, 0.4), (REFERENCE, 0.7)) if rng.random() < share
+        ]
+        if rng.random() < 0.1:
+            held.append(dbs(state=str(rng.choice(["suspended", "revoked"]))))
+        out.append(
+            member(
+                i,
+                metres=float(row * 6_000 + rng.uniform(0, 6_000)),
+                longitude=LON + float(col * 0.09 + rng.uniform(0, 0.09)),
+                radius_m=float(rng.choice([800.0, 2_000.0, 5_000.0, 12_000.0])),
+                weekly_hours=ALL_WEEK if rng.random() < 0.6 else frozenset({10, 11}),
+                on_duty=bool(rng.random() < 0.8),
+                callouts_this_week=int(rng.integers(0, 3)),
+                credentials=tuple(held),
+                offers_recent=int(rng.integers(0, 9)),
+                last_offered_at=NOW - days(float(rng.uniform(0, 90))),
+                last_active_at=NOW - days(float(rng.uniform(0, 400))),
+                node=f"node-{row}-{col}",
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_top_k_equals_the_scan_on_a_larger_reserve(seed: int) -> None:
+    """Clustered nodes make the ring bounds stop searches early; they must never stop one
+    too early."""
+    reserve = town(seed, 3_000)
+    index = index_of(reserve)
+    rng = np.random.default_rng(seed + 100)
+    nodes = [f"node-{r}-{c}" for r in range(3) for c in range(3)]
+    requirement_sets = [(), (Requirement("reference"),), HOME_VISIT.requirements]
+    for j in range(120):
+        own = int(rng.integers(0, 9))
+        callout = replace(
+            HOME_VISIT,
+            id=j,
+            latitude=north(float(rng.uniform(-2_000, 20_000))),
+            longitude=LON + float(rng.uniform(-0.02, 0.29)),
+            requirements=requirement_sets[j % 3],
+            node=nodes[own],
+            neighbour_nodes=frozenset(
+                nodes[n] for n in rng.choice(9, size=int(rng.integers(0, 4)), replace=False)
+            ),
+        )
+        rings = [ALL_RINGS, (OWN_RING,), (OWN_RING, NEIGHBOUR_RING), (WIDER_RING,)][j % 4]
+        k = int(rng.choice([1, 5, 20, 200]))
+        got = index.top_k(callout, k, now=NOW, rings=rings)
+        want = index.scan(callout, k, now=NOW, rings=rings)
+        assert got.member_ids.tolist() == want.member_ids.tolist()
+        assert got.cost.tolist() == want.cost.tolist()
+        if j < 4:  # and the scan is the rule, one member at a time
+            expected = reference_top_k(reserve, callout, k, now=NOW, rings=rings)
+            assert want.member_ids.tolist() == [key.member_id for key in expected]
+
+
 @settings(max_examples=60, deadline=None)
 @given(reserve=members(max_size=25), callout=callouts())
 def test_funnel_counts_agree_with_the_rules(reserve: list[ReserveMember], callout: CallOut) -> None:
