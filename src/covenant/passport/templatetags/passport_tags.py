@@ -25,6 +25,12 @@ def passport_staff(actor: Actor) -> bool:
 
 
 @register.filter
+def passport_requester(actor: Actor) -> bool:
+    """A coordinator, verifier or administrator somewhere: may ask volunteers for checks."""
+    return bool(actor.organisations_with(OrgRole.COORDINATOR, OrgRole.VERIFIER, OrgRole.ADMIN))
+
+
+@register.filter
 def with_article(name: str) -> str:
     """ "a DBS check", "an identity check"."""
     return registry.with_article(name)

@@ -223,3 +223,13 @@ def test_after_retention_the_organisation_sees_that_it_was_deleted(
     assert "deleted, six months later" in text
     assert "Enhanced" not in text
     assert not AuditEntry.objects.filter(action="share.view").exists()
+
+
+def test_the_dashboard_and_passport_lead_to_sharing(coordinator, volunteer):
+    office = signed_in(coordinator).get(reverse("core:dashboard")).content.decode()
+    assert reverse("passport:share_requests") in office
+    home = signed_in(volunteer).get(reverse("core:dashboard")).content.decode()
+    assert reverse("passport:share_requests") not in home
+    assert reverse("passport:shared") in home
+    passport = signed_in(volunteer).get(reverse("passport:mine")).content.decode()
+    assert reverse("passport:shared") in passport
