@@ -445,3 +445,15 @@ def test_the_shared_copy_is_erased_after_the_retention_period(
     assert AuditEntry.objects.filter(action="share.retention.purge").exists()
     with pytest.raises(PermissionDenied):
         shares_retention_purge(actor=coordinator)
+
+
+def test_the_data_export_lists_shares_by_name_only(request_, dbs, volunteer):
+    from covenant.core.services import person_data_export
+
+    share_consent(actor=volunteer, request=request_, credential_choices={DBS_CHECK_VCT: dbs})
+    section = person_data_export(actor=volunteer, user=volunteer)["passport"]
+    [shared] = section["shared_with"]
+    assert shared["organisation"] == "Knowsley CVS"
+    assert shared["for"] == "Befriender"
+    assert shared["details"] == [{"type": "DBS check", "claims": list(DBS_SHAREABLE)}]
+    assert "enhanced" not in repr(section)
