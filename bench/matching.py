@@ -34,7 +34,7 @@ Timed, in one process, on the same data:
   as three 64-bit masks, credentials and exceptions as ``EXISTS`` sub-queries, fairness and
   recency as the same integer expressions, the cheap column tests first so the sub-queries
   run only for members still in the running. 100 of the call-outs (each query scans a million
-  rows, about a fifth of a second); its answers must equal the index's.
+  rows, about a fifth of a second); every answer must equal the index's.
 - ``joint``: ``assign_jointly`` for 1,000 simultaneous call-outs (``--quick``: 100) spread
   over England, and for 1,000 in one city (Leeds: a local emergency, where call-outs compete
   for the same volunteers), with a greedy one-by-one assignment of the same call-outs for
