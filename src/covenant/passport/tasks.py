@@ -88,5 +88,11 @@ def credential_state_notify(credential_id: int) -> int:
 @task()
 def passport_retention_run() -> dict[str, int]:
     """Erase what the passport may no longer keep (see `services.credentials_retention_purge`)."""
+    from .sharing import shares_retention_purge
+
     report = credentials_retention_purge()
-    return {"evidence_notes": report.evidence_notes, "credentials": report.credentials}
+    return {
+        "evidence_notes": report.evidence_notes,
+        "credentials": report.credentials,
+        "shares": shares_retention_purge(),
+    }

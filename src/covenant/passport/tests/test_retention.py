@@ -110,9 +110,12 @@ def test_the_task_and_the_command_run_the_same_purge(
     issue(cvs_verifier, volunteer, dbs_type, dbs_claims())
     with time_machine.travel(clock.now() + timedelta(days=200)):
         result = passport_retention_run.call()
-        assert result == {"evidence_notes": 1, "credentials": 0}
+        assert result == {"evidence_notes": 1, "credentials": 0, "shares": 0}
         call_command("passport_retention")
-    assert "Erased 0 evidence notes and the contents of 0 credentials." in capsys.readouterr().out
+    assert (
+        "Erased 0 evidence notes and the contents of 0 credentials, and 0 shared copies."
+        in capsys.readouterr().out
+    )
 
 
 def test_nothing_outside_the_dbs_allow_list_is_ever_stored(

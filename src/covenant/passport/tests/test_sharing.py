@@ -447,6 +447,19 @@ def test_the_shared_copy_is_erased_after_the_retention_period(
         shares_retention_purge(actor=coordinator)
 
 
+def test_the_daily_retention_run_erases_old_shared_copies(request_, dbs, volunteer):
+    from covenant.passport.lifecycle import RETENTION_DAYS
+    from covenant.passport.tasks import passport_retention_run
+
+    share = share_consent(
+        actor=volunteer, request=request_, credential_choices={DBS_CHECK_VCT: dbs}
+    )
+    with time_machine.travel(share.created_at + timedelta(days=RETENTION_DAYS, seconds=1)):
+        assert passport_retention_run.call()["shares"] == 1
+    share.refresh_from_db()
+    assert share.presentations() == []
+
+
 def test_the_data_export_lists_shares_by_name_only(request_, dbs, volunteer):
     from covenant.core.services import person_data_export
 
