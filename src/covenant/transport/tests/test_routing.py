@@ -661,3 +661,93 @@ def test_plans_for_random_days_keep_every_rule(
         alone = [b for b in bookings if b.id == dropped[0]]
         again = solve(alone, vehicles, drivers, travel, time_limit_s=0.2, duties=plan.duties)
         assert again.served == (dropped[0],)
+
+
+# A day large enough to be cut in two ---------------------------------------------------------
+
+
+def test_large_day_is_cut_in_two_joined_and_keeps_every_rule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from covenant.transport import routing
+
+    cuts: list[list[tuple[list[int], list[Window | None], list[list[int]]]] | None] = []
+    real_cut = routing._Router.cut
+
+    def spy(self: routing._Router, *args: object) -> object:
+        found = real_cut(self, *args)  # type: ignore[arg-type]
+        cuts.append(found)
+        return found
+
+    monkeypatch.setattr(routing._Router, "cut", spy)
+    places = {f"s{i}": (i * 7919 % 23) - 11 for i in range(24)}
+    road = line(base=0, **places)
+    names = sorted(places)
+    bookings = []
+    for i in range(70):
+        a, b = names[i % 24], names[(i * 5 + 7) % 24]
+        if a == b:
+            b = names[(i + 1) % 24]
+        start = (8 * H + 30 * M + (i % 12) * 10 * M) if i < 35 else (14 * H + (i % 12) * 10 * M)
+        bookings.append(
+            trip(f"b{i:02d}", a, b, pickup_window=Window(start, start + 30 * M), max_ride_s=45 * M)
+        )
+    # Four that could go either side of the cut.
+    bookings += [
+        trip(f"x{i}", names[i], names[i + 12], pickup_window=Window(11 * H, 15 * H))
+        for i in range(4)
+    ]
+    vehicles = [car(f"car{i}") for i in range(4)] + [van(f"van{i}") for i in range(2)]
+    plan = solve(bookings, vehicles, travel=road, time_limit_s=4)
+    (halves,) = cuts
+    assert halves is not None
+    morning, afternoon = (set(ids) for ids, _, _ in halves)
+    assert len(morning) >= 35
+    assert len(afternoon) >= 35
+    assert not morning & afternoon
+    for _, windows, _ in halves:
+        assert all(w is None or w.length > 0 for w in windows)
+    assert len(plan.served) == len(bookings)
+
+
+def test_a_left_over_booking_is_put_where_it_adds_least() -> None:
+    """The placement used for bookings that fit neither half of a cut day."""
+    from covenant.transport import routing
+
+    everything = Window(0, 24 * H)
+
+    def leg(booking: Booking) -> routing._Leg:
+        pickup, dropoff = ROAD.index(booking.pickup), ROAD.index(booking.dropoff)
+        return routing._Leg(
+            booking=booking,
+            pickup=pickup,
+            dropoff=dropoff,
+            pick=booking.pickup_window or everything,
+            drop=booking.dropoff_window or everything,
+            direct_s=int(ROAD.seconds[pickup, dropoff]),
+            ride_max=booking.max_ride_s or 10 * UNREACHABLE,
+        )
+
+    legs = [
+        leg(trip("p", "a", "h", pickup_window=Window(9 * H, 9 * H + 60))),
+        leg(trip("q", "b", "c")),
+        leg(trip("r", "west", "base", pickup_window=Window(9 * H, 9 * H + 60))),
+    ]
+    duties = [Duty("car", "ann", DAY)]
+    router = routing._Router(
+        legs=legs,
+        allowed=[[0], [0], [0]],
+        duties=duties,
+        travel=ROAD,
+        vehicles={"car": car()},
+        pins={},
+        horizon=24 * H,
+        route_cost_m=0,
+    )
+    routes = [[0, 1]]  # p: a -> h
+    # q (b to c) lies on p's way: nothing added, both on board together.
+    assert router.insert(routes, 1, [0], [DAY])
+    assert routes == [[0, 2, 3, 1]]
+    # r must be picked up at 9:00 sharp in the west, when p is being picked up in the east.
+    assert not router.insert(routes, 2, [0], [DAY])
+    assert routes == [[0, 2, 3, 1]]
