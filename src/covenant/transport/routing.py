@@ -715,7 +715,9 @@ def schedule(
         duties = roster(vehicles, drivers, min_duty_s=min_duty_s)
     duties = tuple(duties)
 
-    horizon = max(
+    # A booking without a window may be served at any time, so its open side must never be
+    # what refuses it: a day beyond every shift and window stands for "any time".
+    horizon = DAY_S + max(
         [v.shift.end for v in vehicles]
         + [w.end for b in bookings for w in (b.pickup_window, b.dropoff_window) if w is not None]
     )

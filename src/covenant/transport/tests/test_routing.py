@@ -361,6 +361,12 @@ def test_shift_ends_before_the_vehicle_could_get_back() -> None:
     assert reason is Reason.OUTSIDE_VEHICLE_HOURS
 
 
+def test_open_drop_off_window_is_not_what_refuses_a_late_pick_up() -> None:
+    # Picked up at 17:00 when every shift ends: the vehicles' hours refuse it, not a window.
+    reason, _ = reason_for(trip("at five", "a", "h", pickup_window=Window(17 * H, 17 * H)))
+    assert reason is Reason.OUTSIDE_VEHICLE_HOURS
+
+
 def test_no_driver_eligible_for_the_only_vehicle_that_fits() -> None:
     drivers = [driver("ann", "car")]
     reason, detail = reason_for(trip("chair", "a", "h", wheelchairs=1), drivers=drivers)
