@@ -742,7 +742,6 @@ def test_a_left_over_booking_is_put_where_it_adds_least() -> None:
     duties = [Duty("car", "ann", DAY)]
     router = routing._Router(
         legs=legs,
-        allowed=[[0], [0], [0]],
         duties=duties,
         travel=ROAD,
         vehicles={"car": car()},
