@@ -17,8 +17,15 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.types import DictStrAny
 
+from covenant.challenges.api import router as challenges_router
+from covenant.commissioning.api import router as commissioning_router
 from covenant.core.api import router as core_router
+from covenant.funds.api import router as funds_router
 from covenant.places.api import router as places_router
+from covenant.reserve.api import router as reserve_router
+from covenant.supplies.api import router as supplies_router
+from covenant.transport.api import router as transport_router
+from covenant.volunteering.api import router as volunteering_router
 
 from . import problems
 from .api import router as me_router
@@ -33,6 +40,13 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", me_router),
     ("", core_router),
     ("/places", places_router),
+    ("/volunteering", volunteering_router),
+    ("/reserve", reserve_router),
+    ("/supplies", supplies_router),
+    ("/funds", funds_router),
+    ("/commissioning", commissioning_router),
+    ("/challenges", challenges_router),
+    ("/transport", transport_router),
 ]
 
 DESCRIPTION = """\

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from importlib import import_module
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -354,6 +355,44 @@ class DemoAccount:
 
 
 @dataclass(frozen=True)
+class DemoContext:
+    """What each app's demo builder (`covenant.<app>.demo.build`) starts from: the node's
+    place, its organisations by kind (verified ones first), the named staff accounts and the
+    volunteers. Builders run in APP_DEMOS order inside the demo's transaction, so a later app
+    may use what an earlier one made; each should take a few seconds at most."""
+
+    la: LocalAuthority
+    lsoas: list[LSOA]
+    seed: int
+    node_admin: User
+    cvs_staff: User
+    cvs: Organisation
+    organisations: dict[str, list[Organisation]]
+    people: dict[str, User]
+    volunteer: User
+
+    def rng(self, app: str) -> random.Random:
+        """A generator of its own for each app, so one app's demo does not shift another's."""
+        return random.Random(f"{self.seed}:{app}")
+
+    def organisation(self, kind: str) -> Organisation:
+        """The first organisation of a kind (the demo accounts work for it)."""
+        return self.organisations[kind][0]
+
+
+# Apps whose demo builders run after the core's, in this order.
+APP_DEMOS = (
+    "volunteering",
+    "reserve",
+    "supplies",
+    "funds",
+    "commissioning",
+    "challenges",
+    "transport",
+)
+
+
+@dataclass(frozen=True)
 class DemoResult:
     organisations: int
     volunteers: int
@@ -545,6 +584,27 @@ def build_demo(
 
         made = _volunteers(rng, lsoas, volunteers, progress)
         _passports(node_admin, cvs, transport, pantry, people["verifier"], volunteer, seed)
+        for organisation in everyone:
+            organisation.refresh_from_db()
+        # Stable sort: the first verified organisation of each kind (the one verified_of chose,
+        # where the demo accounts work) comes first.
+        by_kind = {
+            kind: sorted(orgs, key=lambda o: o.verification_status != VerificationStatus.VERIFIED)
+            for kind, orgs in created.items()
+        }
+        context = DemoContext(
+            la=la,
+            lsoas=lsoas,
+            seed=seed,
+            node_admin=node_admin,
+            cvs_staff=cvs_staff,
+            cvs=cvs,
+            organisations=by_kind,
+            people=people,
+            volunteer=volunteer,
+        )
+        for app in APP_DEMOS:
+            import_module(f"covenant.{app}.demo").build(context)
         audit.record(
             actor=system,
             action="demo.load",

@@ -1,0 +1,1 @@
+"""Community power challenges: interest, the clock, decisions, the public register."""

@@ -1,0 +1,1 @@
+"""Social-value commissioning: tenders, bids, evaluation, award, KPIs and OCDS."""

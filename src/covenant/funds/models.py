@@ -1,0 +1,1 @@
+"""Community funds: programmes, rounds, applications, assessment, awards and 360Giving."""

@@ -1,0 +1,5 @@
+"""The JSON API for reserve, mounted at /api/v1/reserve."""
+
+from ninja import Router
+
+router = Router(tags=["Reserve"])

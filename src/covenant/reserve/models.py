@@ -1,0 +1,1 @@
+"""The locally organised volunteer reserve: opt-in, call-outs, matching and dispatch."""

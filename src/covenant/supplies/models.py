@@ -1,0 +1,1 @@
+"""Stock the CVS holds for member organisations, requests and fair allocation."""

@@ -1,0 +1,1 @@
+"""Community transport: permits, vehicles, passengers, drivers, bookings and routes."""

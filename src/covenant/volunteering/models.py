@@ -1,0 +1,1 @@
+"""Volunteer roles, applications, placements and hours (recruitment and retention)."""
