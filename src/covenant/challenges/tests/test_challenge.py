@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from covenant.commissioning.challenge import (
+from covenant.challenges.challenge import (
     BodyKind,
     Challenger,
     ChallengeRefused,
